@@ -1,0 +1,42 @@
+# Every target here is what CI and developers run; see README.md.
+GO        ?= go
+PKGS      := ./...
+FUZZTIME  ?= 20s
+BENCHTIME ?= 1s
+
+.PHONY: all test fmt-check vet race demo bench fuzz proto verify
+
+all: test
+
+## test: formatting, vet and the whole suite under the race detector (what CI runs).
+test: fmt-check vet race
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+race:
+	$(GO) test -race -count=1 -timeout 8m $(PKGS)
+
+## demo: the example executor against the embedded simulated agent.
+demo:
+	@scripts/demo.sh
+
+## bench: every benchmark, side by side with the peers where a peer exists.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+## fuzz: each fuzz target for $(FUZZTIME).
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+## proto: regenerate mesosproto (installs protoc and a pinned protoc-gen-gogo if missing).
+proto:
+	@scripts/proto.sh
+
+## verify: regenerate and fail on any difference from what is committed.
+verify: proto
+	@git diff --exit-code -- mesosproto || { echo "mesosproto differs from 'make proto' output"; exit 1; }
