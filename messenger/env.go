@@ -1,0 +1,98 @@
+package messenger
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+)
+
+// Environment variables libprocess reads for its address (PROTOCOL.md §1.5).
+const (
+	EnvIP             = "LIBPROCESS_IP"
+	EnvPort           = "LIBPROCESS_PORT"
+	EnvAdvertiseIP    = "LIBPROCESS_ADVERTISE_IP"
+	EnvAdvertisePort  = "LIBPROCESS_ADVERTISE_PORT"
+	EnvRequireIPMatch = "LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH"
+)
+
+// ApplyEnv sets the address fields of c as libprocess would from its
+// environment, read through getenv. With LIBPROCESS_IP unset it binds every
+// interface and advertises the address hostIP returns (nil: the first IPv4
+// address of this host's name, as libprocess resolves it). Every malformed
+// variable is reported in one error, each by name.
+func (c *Config) ApplyEnv(getenv func(string) string, hostIP func() (netip.Addr, error)) error {
+	var problems []error
+	ip := func(name string) netip.Addr {
+		v := getenv(name)
+		if v == "" {
+			return netip.Addr{}
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil || a.Zone() != "" {
+			problems = append(problems, fmt.Errorf("%s=%q is not an IP address", name, v))
+			return netip.Addr{}
+		}
+		return a.Unmap()
+	}
+	port := func(name string) uint16 {
+		v := getenv(name)
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.ParseUint(v, 10, 16)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s=%q is not a port number (0-65535)", name, v))
+		}
+		return uint16(n)
+	}
+	c.BindIP, c.BindPort = ip(EnvIP), port(EnvPort)
+	c.AdvertiseIP, c.AdvertisePort = ip(EnvAdvertiseIP), port(EnvAdvertisePort)
+	switch v := getenv(EnvRequireIPMatch); v {
+	case "", "false", "0":
+	case "true", "1":
+		c.RequirePeerAddressMatch = true
+	default:
+		problems = append(problems, fmt.Errorf("%s=%q is not a boolean", EnvRequireIPMatch, v))
+	}
+	if len(problems) == 0 && !c.BindIP.IsValid() {
+		problems = append(problems, c.bindAnyAdvertiseHost(hostIP))
+	}
+	return errors.Join(problems...)
+}
+
+func (c *Config) bindAnyAdvertiseHost(hostIP func() (netip.Addr, error)) error {
+	c.BindIP = netip.IPv4Unspecified()
+	if c.AdvertiseIP.IsValid() {
+		return nil
+	}
+	if hostIP == nil {
+		hostIP = lookupHostIP
+	}
+	a, err := hostIP()
+	if err != nil {
+		return fmt.Errorf("%s is unset and this host's address cannot be found (set %s or %s): %w", EnvIP, EnvIP, EnvAdvertiseIP, err)
+	}
+	c.AdvertiseIP = a
+	return nil
+}
+
+// lookupHostIP resolves this host's name to its first IPv4 address.
+func lookupHostIP() (netip.Addr, error) {
+	name, err := os.Hostname()
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	addrs, err := net.LookupHost(name)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	for _, s := range addrs {
+		if a, err := netip.ParseAddr(s); err == nil && a.Unmap().Is4() {
+			return a.Unmap(), nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("host name %q has no IPv4 address", name)
+}

@@ -1,0 +1,353 @@
+package messenger
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// DefaultMaxBodyBytes is the default limit on one message body (64 MiB).
+const DefaultMaxBodyBytes = 64 << 20
+
+const (
+	maxLineBytes   = 16 << 10 // request line, one header or one chunk-size line
+	maxHeaderCount = 128
+)
+
+// Request is one HTTP/1.x request as a libprocess peer sends it. Only the
+// headers that matter to libprocess are kept.
+type Request struct {
+	Method         string
+	Target         string // request target as sent, e.g. "/executor(1)/mesos.internal.RunTaskMessage"
+	Minor          int    // HTTP/1.<Minor>
+	UserAgent      string
+	LibprocessFrom string
+	Connection     string
+	Expect         string
+	Body           []byte
+}
+
+// KeepAlive reports whether the sender expects the connection to stay open
+// after this request, by the rules of its HTTP version.
+func (r *Request) KeepAlive() bool {
+	if r.Minor == 0 {
+		return asciiEqualFold(r.Connection, "keep-alive")
+	}
+	return !asciiEqualFold(r.Connection, "close")
+}
+
+// RequestError is a request that cannot be read. Status is the HTTP status to
+// answer with; the connection must be closed after answering, because the
+// stream can no longer be trusted to be at a request boundary.
+type RequestError struct {
+	Status int
+	Reason string
+}
+
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("messenger: bad request (%d): %s", e.Status, e.Reason)
+}
+
+func badRequest(format string, args ...any) *RequestError {
+	return &RequestError{Status: 400, Reason: fmt.Sprintf(format, args...)}
+}
+
+// RequestReader reads consecutive requests from one connection. It handles
+// what Go's net/http does not: HTTP/1.0 requests with a chunked body, as
+// libprocess before 0.22 sends them.
+type RequestReader struct {
+	br      *bufio.Reader
+	maxBody int64
+}
+
+// NewRequestReader reads from br; bodies over maxBody bytes (0 means
+// DefaultMaxBodyBytes) are refused with status 413.
+func NewRequestReader(br *bufio.Reader, maxBody int64) *RequestReader {
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBodyBytes
+	}
+	return &RequestReader{br: br, maxBody: maxBody}
+}
+
+// Buffered reports how many bytes of further requests are already buffered.
+func (rr *RequestReader) Buffered() int { return rr.br.Buffered() }
+
+// Read reads the next request. It returns io.EOF when the peer closed the
+// connection cleanly between requests, a *RequestError for a malformed or
+// oversized request, and other errors for transport failures.
+func (rr *RequestReader) Read() (*Request, error) {
+	line, err := rr.readLine()
+	for err == nil && len(line) == 0 {
+		line, err = rr.readLine() // tolerate stray CRLF between requests (RFC 9112 §2.2)
+	}
+	if err != nil {
+		return nil, truncatedIfPartial(err, "request line")
+	}
+	req := &Request{}
+	if err := parseRequestLine(line, req); err != nil {
+		return nil, err
+	}
+	framing, err := rr.readHeaders(req)
+	if err != nil {
+		return nil, err
+	}
+	if req.Body, err = rr.readBody(framing); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// bodyFraming says how the body is delimited.
+type bodyFraming struct {
+	chunked       bool
+	contentLength int64 // -1 when absent
+}
+
+func parseRequestLine(line []byte, req *Request) error {
+	method, rest, ok := bytes.Cut(line, []byte(" "))
+	if !ok {
+		return badRequest("request line %q has no target", truncate(line))
+	}
+	target, proto, ok := bytes.Cut(rest, []byte(" "))
+	if !ok || len(method) == 0 || len(target) == 0 {
+		return badRequest("malformed request line %q", truncate(line))
+	}
+	switch string(proto) {
+	case "HTTP/1.1":
+		req.Minor = 1
+	case "HTTP/1.0":
+		req.Minor = 0
+	default:
+		return badRequest("unsupported protocol %q", truncate(proto))
+	}
+	req.Method, req.Target = string(method), string(target)
+	return nil
+}
+
+func (rr *RequestReader) readHeaders(req *Request) (bodyFraming, error) {
+	f := bodyFraming{contentLength: -1}
+	for n := 0; ; n++ {
+		line, err := rr.readLine()
+		if err != nil {
+			return f, truncatedIfEOF(err, "headers")
+		}
+		if len(line) == 0 {
+			return f, nil
+		}
+		if n == maxHeaderCount {
+			return f, &RequestError{Status: 431, Reason: fmt.Sprintf("more than %d headers", maxHeaderCount)}
+		}
+		if err := applyHeader(line, req, &f, rr.maxBody); err != nil {
+			return f, err
+		}
+	}
+}
+
+func applyHeader(line []byte, req *Request, f *bodyFraming, maxBody int64) error {
+	name, value, ok := bytes.Cut(line, []byte(":"))
+	if !ok || len(name) == 0 || bytes.ContainsAny(name, " \t") {
+		return badRequest("malformed header line %q", truncate(line))
+	}
+	v := string(bytes.TrimSpace(value))
+	switch {
+	case asciiEqualFoldBytes(name, "user-agent"):
+		req.UserAgent = v
+	case asciiEqualFoldBytes(name, "libprocess-from"):
+		req.LibprocessFrom = v
+	case asciiEqualFoldBytes(name, "connection"):
+		req.Connection = v
+	case asciiEqualFoldBytes(name, "expect"):
+		req.Expect = v
+	case asciiEqualFoldBytes(name, "transfer-encoding"):
+		if !asciiEqualFold(v, "chunked") {
+			return &RequestError{Status: 501, Reason: fmt.Sprintf("unsupported Transfer-Encoding %q", v)}
+		}
+		f.chunked = true
+	case asciiEqualFoldBytes(name, "content-length"):
+		return applyContentLength(v, f, maxBody)
+	}
+	return nil
+}
+
+func applyContentLength(v string, f *bodyFraming, maxBody int64) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || (f.contentLength >= 0 && f.contentLength != n) {
+		return badRequest("invalid Content-Length %q", v)
+	}
+	if n > maxBody {
+		return tooLarge(n, maxBody)
+	}
+	f.contentLength = n
+	return nil
+}
+
+func tooLarge(n, limit int64) *RequestError {
+	return &RequestError{Status: 413, Reason: fmt.Sprintf("body of %d bytes exceeds the limit of %d", n, limit)}
+}
+
+func (rr *RequestReader) readBody(f bodyFraming) ([]byte, error) {
+	switch {
+	case f.chunked && f.contentLength >= 0:
+		return nil, badRequest("both Transfer-Encoding and Content-Length")
+	case f.chunked:
+		return rr.readChunked()
+	case f.contentLength > 0:
+		return rr.readFixed(f.contentLength)
+	}
+	return nil, nil // no body headers: an empty body, as libprocess sends it
+}
+
+func (rr *RequestReader) readFixed(n int64) ([]byte, error) {
+	body := make([]byte, n)
+	if _, err := io.ReadFull(rr.br, body); err != nil {
+		return nil, truncatedIfEOF(err, "body")
+	}
+	return body, nil
+}
+
+func (rr *RequestReader) readChunked() ([]byte, error) {
+	var body []byte
+	for {
+		size, err := rr.readChunkSize()
+		if err != nil {
+			return nil, err
+		}
+		if size == 0 {
+			return body, rr.skipTrailers()
+		}
+		if int64(len(body))+size > rr.maxBody {
+			return nil, tooLarge(int64(len(body))+size, rr.maxBody)
+		}
+		if body, err = rr.appendChunk(body, size); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (rr *RequestReader) readChunkSize() (int64, error) {
+	line, err := rr.readLine()
+	if err != nil {
+		return 0, truncatedIfEOF(err, "chunk size")
+	}
+	hex, _, _ := bytes.Cut(line, []byte(";")) // chunk extensions are ignored
+	hex = bytes.TrimSpace(hex)
+	size, err := strconv.ParseInt(string(hex), 16, 64)
+	if err != nil || size < 0 || len(hex) == 0 || hex[0] == '+' || hex[0] == '-' {
+		return 0, badRequest("invalid chunk size %q", truncate(line))
+	}
+	return size, nil
+}
+
+func (rr *RequestReader) appendChunk(body []byte, size int64) ([]byte, error) {
+	start := len(body)
+	body = slices.Grow(body, int(size))[:start+int(size)]
+	if _, err := io.ReadFull(rr.br, body[start:]); err != nil {
+		return nil, truncatedIfEOF(err, "chunk")
+	}
+	crlf, err := rr.readLine()
+	if err != nil {
+		return nil, truncatedIfEOF(err, "chunk")
+	}
+	if len(crlf) != 0 {
+		return nil, badRequest("chunk data longer than its size line says")
+	}
+	return body, nil
+}
+
+func (rr *RequestReader) skipTrailers() error {
+	for n := 0; ; n++ {
+		line, err := rr.readLine()
+		if err != nil {
+			return truncatedIfEOF(err, "trailers")
+		}
+		if len(line) == 0 {
+			return nil
+		}
+		if n == maxHeaderCount {
+			return badRequest("too many trailer lines")
+		}
+	}
+}
+
+// readLine returns the next line without its CRLF (or bare LF). The slice is
+// only valid until the next read. It returns io.EOF when the stream ended
+// before the line's first byte and io.ErrUnexpectedEOF inside the line.
+func (rr *RequestReader) readLine() ([]byte, error) {
+	line, err := rr.br.ReadSlice('\n')
+	switch {
+	case errors.Is(err, bufio.ErrBufferFull):
+		return nil, &RequestError{Status: 431, Reason: fmt.Sprintf("line longer than %d bytes", rr.br.Size())}
+	case errors.Is(err, io.EOF) && len(line) == 0:
+		return nil, io.EOF
+	case errors.Is(err, io.EOF):
+		return nil, io.ErrUnexpectedEOF
+	case err != nil:
+		return nil, err
+	}
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, nil
+}
+
+// truncatedIfPartial keeps a clean io.EOF and turns an end of stream inside
+// a line into a 400.
+func truncatedIfPartial(err error, where string) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return badRequest("connection closed inside the %s", where)
+	}
+	return err
+}
+
+// truncatedIfEOF turns an end of stream inside a request into a 400.
+func truncatedIfEOF(err error, where string) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return badRequest("connection closed inside the %s", where)
+	}
+	return err
+}
+
+func truncate(b []byte) string {
+	const max = 64
+	if len(b) > max {
+		return string(b[:max]) + "..."
+	}
+	return string(b)
+}
+
+func asciiEqualFold(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiEqualFoldBytes(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
