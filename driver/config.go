@@ -1,0 +1,154 @@
+package driver
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mesos-shim/executor/internal/stout"
+	"github.com/mesos-shim/executor/upid"
+)
+
+// Environment variables the agent sets for an executor (PROTOCOL.md §4).
+const (
+	EnvFrameworkID            = "MESOS_FRAMEWORK_ID"
+	EnvExecutorID             = "MESOS_EXECUTOR_ID"
+	EnvAgentID                = "MESOS_SLAVE_ID"
+	EnvAgentPID               = "MESOS_SLAVE_PID"
+	EnvDirectory              = "MESOS_DIRECTORY"
+	EnvSandbox                = "MESOS_SANDBOX"
+	EnvCheckpoint             = "MESOS_CHECKPOINT"
+	EnvRecoveryTimeout        = "MESOS_RECOVERY_TIMEOUT"
+	EnvShutdownGracePeriod    = "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"
+	EnvSubscriptionBackoffMax = "MESOS_SUBSCRIPTION_BACKOFF_MAX"
+	EnvAgentEndpoint          = "MESOS_AGENT_ENDPOINT"
+	EnvHTTPCommandExecutor    = "MESOS_HTTP_COMMAND_EXECUTOR"
+	EnvExecutorAuthToken      = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN"
+	EnvLocal                  = "MESOS_LOCAL"
+)
+
+// Defaults the C++ driver uses when the agent sets no value.
+const (
+	DefaultRecoveryTimeout        = 15 * time.Minute
+	DefaultShutdownGracePeriod    = 5 * time.Second
+	DefaultSubscriptionBackoffMax = 2 * time.Second
+)
+
+// Config is everything the driver needs to know about its agent and itself.
+// ConfigFromEnv fills it from the agent's environment; tests and embedding
+// programs may build one by hand.
+type Config struct {
+	FrameworkID string
+	ExecutorID  string
+	AgentID     string
+	// AgentPID is the agent's libprocess UPID (MESOS_SLAVE_PID).
+	AgentPID upid.UPID
+	// Directory is the sandbox on the host; Sandbox the sandbox as this
+	// process sees it (equal to Directory without a container image).
+	Directory string
+	Sandbox   string
+	// Checkpoint says the framework checkpoints, so the executor may outlive
+	// an agent restart and waits up to RecoveryTimeout for it to return.
+	Checkpoint      bool
+	RecoveryTimeout time.Duration
+	// ShutdownGracePeriod is how long the executor has, after Shutdown, to
+	// end its tasks before the driver ends its process group.
+	ShutdownGracePeriod time.Duration
+	// SubscriptionBackoffMax bounds the random delay between v1
+	// resubscription attempts.
+	SubscriptionBackoffMax time.Duration
+	// AgentEndpoint is the agent's ip:port for the v1 API (0.27+).
+	AgentEndpoint string
+	// Local says the executor runs in-process with a local cluster
+	// (MESOS_LOCAL): the driver never ends the process group.
+	Local bool
+	// KeepProcessGroup turns off ending the process group when the shutdown
+	// grace period expires. The embedding program is then responsible for
+	// exiting.
+	KeepProcessGroup bool
+
+	// Getenv reads the rest of the environment (LIBPROCESS_*); nil means
+	// no variables.
+	Getenv func(string) string
+}
+
+// ConfigFromEnv reads the executor's environment through getenv (os.Getenv
+// in a real executor). Every missing or malformed variable is reported at
+// once, each by name.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	r := envReader{getenv: getenv}
+	c := Config{
+		FrameworkID:            r.required(EnvFrameworkID),
+		ExecutorID:             r.required(EnvExecutorID),
+		AgentID:                r.required(EnvAgentID),
+		AgentPID:               r.upid(EnvAgentPID),
+		Directory:              r.required(EnvDirectory),
+		Sandbox:                getenv(EnvSandbox),
+		Checkpoint:             r.flag(EnvCheckpoint),
+		ShutdownGracePeriod:    r.duration(EnvShutdownGracePeriod, DefaultShutdownGracePeriod),
+		SubscriptionBackoffMax: DefaultSubscriptionBackoffMax,
+		AgentEndpoint:          getenv(EnvAgentEndpoint),
+		Local:                  getenv(EnvLocal) != "",
+		Getenv:                 getenv,
+	}
+	if c.Sandbox == "" {
+		c.Sandbox = c.Directory
+	}
+	if c.Checkpoint {
+		c.RecoveryTimeout = r.duration(EnvRecoveryTimeout, DefaultRecoveryTimeout)
+		c.SubscriptionBackoffMax = r.duration(EnvSubscriptionBackoffMax, DefaultSubscriptionBackoffMax)
+	}
+	return c, errors.Join(r.problems...)
+}
+
+// envReader collects every problem instead of stopping at the first.
+type envReader struct {
+	getenv   func(string) string
+	problems []error
+}
+
+func (r *envReader) required(name string) string {
+	v := r.getenv(name)
+	if v == "" {
+		r.problems = append(r.problems, fmt.Errorf("%s is not set; the agent sets it for every executor", name))
+	}
+	return v
+}
+
+func (r *envReader) upid(name string) upid.UPID {
+	v := r.required(name)
+	if v == "" {
+		return upid.UPID{}
+	}
+	u, err := upid.Parse(v)
+	if err != nil {
+		r.problems = append(r.problems, fmt.Errorf("%s: %w", name, err))
+	}
+	return u
+}
+
+// flag reads a Mesos boolean variable: only "1" is true, as in the C++ driver.
+func (r *envReader) flag(name string) bool {
+	switch v := r.getenv(name); v {
+	case "1":
+		return true
+	case "", "0":
+		return false
+	default:
+		r.problems = append(r.problems, fmt.Errorf("%s=%q: want \"1\" or \"0\"", name, v))
+		return false
+	}
+}
+
+func (r *envReader) duration(name string, def time.Duration) time.Duration {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := stout.ParseDuration(v)
+	if err != nil {
+		r.problems = append(r.problems, fmt.Errorf("%s: %w", name, err))
+		return def
+	}
+	return d
+}

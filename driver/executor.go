@@ -1,0 +1,97 @@
+package driver
+
+import (
+	"context"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+)
+
+// Executor is what an executor program implements. The driver calls it as
+// the agent drives the executor's lifecycle, on either wire.
+//
+// Contract, the same on the legacy and the v1 wire:
+//   - Callbacks run one at a time, in the order the events happened, on one
+//     goroutine of the driver's that does no I/O and holds no lock. A callback
+//     may call any ExecutorDriver method, including Stop and Abort.
+//   - Registered comes before every other callback. Nothing is delivered
+//     before it, except Error and Shutdown when registration fails.
+//   - After a lost connection to the agent, Disconnected is called exactly
+//     once; then either Reregistered (the agent came back) or Shutdown (it did
+//     not, or checkpointing is off).
+//   - A callback that panics is reported through Error and aborts the driver.
+//   - A callback that blocks holds back every later callback, not the wire:
+//     messages keep being received and acknowledged meanwhile.
+type Executor interface {
+	// Registered is called once, when the agent accepted this executor.
+	Registered(d ExecutorDriver, executor *mesos.ExecutorInfo, framework *mesos.FrameworkInfo, agent *mesos.AgentInfo)
+	// Reregistered is called when a restarted agent accepted this executor
+	// again. Status updates not yet acknowledged were resent for you.
+	Reregistered(d ExecutorDriver, agent *mesos.AgentInfo)
+	// Disconnected is called once per loss of the agent. With checkpointing
+	// the driver waits up to the recovery timeout for the agent to return.
+	Disconnected(d ExecutorDriver)
+	// LaunchTask asks the executor to start a task. It should answer with
+	// status updates, e.g. TASK_RUNNING then a terminal state.
+	LaunchTask(d ExecutorDriver, task *mesos.TaskInfo)
+	// LaunchTaskGroup asks the executor to start every task of a group.
+	LaunchTaskGroup(d ExecutorDriver, group *mesos.TaskGroupInfo)
+	// KillTask asks the executor to kill a task and send a terminal update
+	// (TASK_KILLED). Implement KillPolicyReceiver to get the kill policy.
+	KillTask(d ExecutorDriver, taskID *mesos.TaskID)
+	// FrameworkMessage delivers data sent by the scheduler. Delivery is not
+	// guaranteed by Mesos.
+	FrameworkMessage(d ExecutorDriver, data []byte)
+	// Shutdown asks the executor to kill every task, send their terminal
+	// updates and exit. Unless disabled in Config, the driver ends the
+	// executor's process group once the shutdown grace period has passed.
+	Shutdown(d ExecutorDriver)
+	// Error reports a fatal problem; the driver is aborted when it is called.
+	Error(d ExecutorDriver, message string)
+}
+
+// KillPolicyReceiver is implemented by executors that want the kill policy
+// that came with a kill (Mesos 1.0 and later). When the executor implements
+// it, KillTaskWithPolicy is called instead of KillTask; policy is nil when
+// the agent sent none.
+type KillPolicyReceiver interface {
+	KillTaskWithPolicy(d ExecutorDriver, taskID *mesos.TaskID, policy *mesos.KillPolicy)
+}
+
+// ExecutorDriver is the executor's handle on its agent. Its methods are safe
+// to call from any goroutine, callbacks included.
+type ExecutorDriver interface {
+	// Start connects to the agent and registers. It returns DRIVER_RUNNING,
+	// or the current status and an error if the driver was already started.
+	Start() (mesos.Status, error)
+	// Stop ends the driver: the connection is closed and Join returns. It
+	// returns DRIVER_STOPPED, or DRIVER_ABORTED if the driver had been
+	// aborted. Nothing is sent to the agent.
+	Stop() (mesos.Status, error)
+	// Abort stops delivering callbacks and releases Join; only valid while
+	// running. It returns DRIVER_ABORTED.
+	Abort() (mesos.Status, error)
+	// Join blocks until the driver is stopped or aborted and returns that
+	// status. It returns at once if the driver is not running.
+	Join() (mesos.Status, error)
+	// Run is Start followed by Join.
+	Run() (mesos.Status, error)
+	// SendStatusUpdate sends a task's status to the agent, which forwards
+	// it to the scheduler reliably. The driver keeps the update until the
+	// agent acknowledges it and resends it after an agent restart. Updates of
+	// one task are delivered in the order they were sent. TASK_STAGING is
+	// refused.
+	SendStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error)
+	// SendFrameworkMessage sends data to the scheduler, best effort.
+	SendFrameworkMessage(data []byte) (mesos.Status, error)
+	// AwaitAcknowledgements blocks until the agent has acknowledged every
+	// status update sent so far, the driver ended, or ctx is done. An
+	// executor calls it before exiting so that no terminal update is lost.
+	AwaitAcknowledgements(ctx context.Context) error
+	// Status is the driver's current status.
+	Status() mesos.Status
+	// ExecutorID, FrameworkID and AgentID are this executor's identity, as
+	// the agent gave it in the environment.
+	ExecutorID() mesos.ExecutorID
+	FrameworkID() mesos.FrameworkID
+	AgentID() mesos.AgentID
+}
