@@ -1,0 +1,165 @@
+package core
+
+import (
+	"errors"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
+)
+
+// Errors answered to requests.
+var (
+	ErrAlreadyStarted = errors.New("driver: already started")
+	ErrNotRunning     = errors.New("driver: not running")
+	ErrStaging        = errors.New("driver: TASK_STAGING is reserved for the agent; an agent shuts down an executor that sends it")
+	ErrNoTaskID       = errors.New("driver: status update without a task id")
+	ErrNotConnected   = errors.New("driver: not connected to the agent; framework message not sent")
+)
+
+// State is where the executor is in its lifecycle with the agent.
+type State int
+
+// The lifecycle states; see the package documentation.
+const (
+	StateNew State = iota
+	StateRegistering
+	StateConnected
+	StateDisconnected
+	StateReregistering
+	StateShuttingDown
+	StateEnded
+)
+
+var stateNames = [...]string{"new", "registering", "connected", "disconnected", "reregistering", "shutting down", "ended"}
+
+func (s State) String() string { return stateNames[s] }
+
+// Config is what the core needs to know; see driver.Config.
+type Config struct {
+	FrameworkID         string
+	ExecutorID          string
+	AgentID             string
+	Checkpoint          bool
+	RecoveryTimeout     time.Duration
+	ShutdownGracePeriod time.Duration
+	// Terminate asks for the process group to be ended once the shutdown
+	// grace period has passed.
+	Terminate bool
+}
+
+// Core is the lifecycle state machine. The zero value is not usable; call New.
+type Core struct {
+	cfg        Config
+	state      State
+	status     mesos.Status
+	registered bool // Registered was delivered
+	book       book
+
+	recoveryDeadline time.Time
+	graceDeadline    time.Time
+}
+
+// New returns a core in StateNew with status DRIVER_NOT_STARTED.
+func New(cfg Config) *Core {
+	return &Core{cfg: cfg, status: mesos.DRIVER_NOT_STARTED, book: newBook()}
+}
+
+// State is the lifecycle state.
+func (c *Core) State() State { return c.state }
+
+// Status is the driver status as ExecutorDriver reports it.
+func (c *Core) Status() mesos.Status { return c.status }
+
+// Unacknowledged counts the updates sent but not yet acknowledged.
+func (c *Core) Unacknowledged() int { return len(c.book.updates) }
+
+// Step applies one input at time now and says what to do.
+func (c *Core) Step(now time.Time, in Input) Output {
+	var out Output
+	switch in := in.(type) {
+	case Start:
+		c.start(&out)
+	case Stop:
+		c.stop(&out)
+	case Abort:
+		c.abort(&out, "")
+	case SendUpdate:
+		c.sendUpdate(now, in, &out)
+	case SendMessage:
+		c.sendMessage(in, &out)
+	case Event:
+		c.event(now, in.Event, &out)
+	case Reconnect:
+		c.reconnect(in, &out)
+	case Lost:
+		c.lost(now, in, &out)
+	case Tick:
+		c.tick(now, &out)
+	case CallbackPanicked:
+		c.abort(&out, "executor callback panicked: "+in.Message)
+	}
+	out.Deadline = c.deadline()
+	return out
+}
+
+func (c *Core) deadline() time.Time {
+	d := c.recoveryDeadline
+	if !c.graceDeadline.IsZero() && (d.IsZero() || c.graceDeadline.Before(d)) {
+		d = c.graceDeadline
+	}
+	return d
+}
+
+func (c *Core) start(out *Output) {
+	if c.status != mesos.DRIVER_NOT_STARTED {
+		out.Err = ErrAlreadyStarted
+		return
+	}
+	c.status, c.state = mesos.DRIVER_RUNNING, StateRegistering
+	out.Connection = Open
+	out.Calls = append(out.Calls, c.call(executor.Call_SUBSCRIBE))
+}
+
+func (c *Core) stop(out *Output) {
+	if c.status != mesos.DRIVER_RUNNING && c.status != mesos.DRIVER_ABORTED {
+		out.Err = ErrNotRunning
+		return
+	}
+	c.end(out)
+	c.status = mesos.DRIVER_STOPPED
+}
+
+// abort ends the driver with DRIVER_ABORTED; a non-empty reason is reported
+// through the Error callback first.
+func (c *Core) abort(out *Output, reason string) {
+	if c.status != mesos.DRIVER_RUNNING {
+		out.Err = ErrNotRunning
+		return
+	}
+	if reason != "" {
+		out.Callbacks = append(out.Callbacks, Callback{Kind: Error, Message: reason})
+		out.Logs = append(out.Logs, Log{ErrorLevel, "aborting: " + reason})
+	}
+	c.end(out)
+	c.status = mesos.DRIVER_ABORTED
+}
+
+func (c *Core) end(out *Output) {
+	c.state = StateEnded
+	c.recoveryDeadline, c.graceDeadline = time.Time{}, time.Time{}
+	out.Connection = Close
+}
+
+// call builds a call of type t with this executor's ids.
+func (c *Core) call(t executor.Call_Type) *executor.Call {
+	return &executor.Call{
+		Type:        t,
+		ExecutorID:  mesos.ExecutorID{Value: c.cfg.ExecutorID},
+		FrameworkID: mesos.FrameworkID{Value: c.cfg.FrameworkID},
+	}
+}
+
+func (c *Core) logf(out *Output, level Level, text string) {
+	out.Logs = append(out.Logs, Log{level, text})
+}

@@ -1,0 +1,126 @@
+package core
+
+import (
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
+)
+
+// event handles one event from the agent.
+func (c *Core) event(now time.Time, e *executor.Event, out *Output) {
+	if c.state == StateEnded || c.state == StateNew {
+		c.logf(out, Info, "ignoring "+e.Type.String()+" event: driver is "+c.state.String())
+		return
+	}
+	switch e.Type {
+	case executor.Event_SUBSCRIBED:
+		c.subscribed(e.Subscribed, out)
+	case executor.Event_ACKNOWLEDGED:
+		c.acknowledged(e.Acknowledged, out)
+	case executor.Event_SHUTDOWN:
+		c.beginShutdown(now, out, "the agent asked the executor to shut down")
+	case executor.Event_HEARTBEAT:
+	case executor.Event_ERROR:
+		c.agentError(e.Error, out)
+	default:
+		c.work(e, out)
+	}
+}
+
+func (c *Core) subscribed(s *executor.Event_Subscribed, out *Output) {
+	if s == nil {
+		c.logf(out, Warning, "ignoring SUBSCRIBED event without its subscribed field")
+		return
+	}
+	switch {
+	case c.state == StateRegistering && !c.registered:
+		c.registered, c.state = true, StateConnected
+		out.Callbacks = append(out.Callbacks, Callback{Kind: Registered,
+			Executor: &s.ExecutorInfo, Framework: &s.FrameworkInfo, Agent: &s.AgentInfo})
+	case c.lostAgent():
+		c.state, c.recoveryDeadline = StateConnected, time.Time{}
+		out.Callbacks = append(out.Callbacks, Callback{Kind: Reregistered, Agent: &s.AgentInfo})
+		for _, held := range c.book.releaseHeld() {
+			out.Calls = append(out.Calls, c.updateCall(held))
+		}
+	default:
+		c.logf(out, Warning, "ignoring unexpected registration confirmation while "+c.state.String())
+	}
+}
+
+func (c *Core) acknowledged(a *executor.Event_Acknowledged, out *Output) {
+	if a == nil {
+		c.logf(out, Warning, "ignoring ACKNOWLEDGED event without its acknowledged field")
+		return
+	}
+	if !c.book.acknowledge(a.TaskID.Value, a.UUID) {
+		c.logf(out, Warning, "ignoring acknowledgement of unknown update "+uuidString(a.UUID)+" for task "+a.TaskID.Value)
+	}
+}
+
+func (c *Core) agentError(e *executor.Event_Error, out *Output) {
+	msg := "the agent reported an error"
+	if e != nil {
+		msg = e.Message
+	}
+	c.abort(out, msg)
+}
+
+// work handles the events that carry work for the executor. They are only
+// delivered once Registered has been; tasks and messages also need the
+// agent to be connected, as the C++ driver has required since Mesos 1.4.
+func (c *Core) work(e *executor.Event, out *Output) {
+	name := e.Type.String()
+	if !c.registered || c.state == StateShuttingDown {
+		c.logf(out, Warning, "dropping "+name+" event while "+c.state.String())
+		return
+	}
+	switch {
+	case e.Type == executor.Event_KILL && e.Kill != nil:
+		out.Callbacks = append(out.Callbacks, Callback{Kind: KillTask, TaskID: &e.Kill.TaskID, Policy: e.Kill.KillPolicy})
+	case c.state != StateConnected && (e.Type == executor.Event_LAUNCH || e.Type == executor.Event_LAUNCH_GROUP || e.Type == executor.Event_MESSAGE):
+		c.logf(out, Warning, "dropping "+name+" event: not connected to the agent")
+	case e.Type == executor.Event_LAUNCH && e.Launch != nil:
+		c.launch(e.Launch.Task, out)
+	case e.Type == executor.Event_LAUNCH_GROUP && e.LaunchGroup != nil:
+		c.launchGroup(&e.LaunchGroup.TaskGroup, out)
+	case e.Type == executor.Event_MESSAGE && e.Message != nil:
+		out.Callbacks = append(out.Callbacks, Callback{Kind: FrameworkMessage, Data: e.Message.Data})
+	default:
+		c.logf(out, Warning, "ignoring "+name+" event (unknown type or missing payload)")
+	}
+}
+
+func (c *Core) launch(t mesos.TaskInfo, out *Output) {
+	if !c.book.launch(t) {
+		c.logf(out, Warning, "dropping launch of task "+t.TaskID.Value+": a task with that id was launched before")
+		return
+	}
+	out.Callbacks = append(out.Callbacks, Callback{Kind: LaunchTask, Task: &t})
+}
+
+func (c *Core) launchGroup(g *mesos.TaskGroupInfo, out *Output) {
+	for _, t := range g.Tasks {
+		if _, dup := c.book.launched[t.TaskID.Value]; dup {
+			c.logf(out, Warning, "dropping task group: task "+t.TaskID.Value+" was launched before")
+			return
+		}
+	}
+	for _, t := range g.Tasks {
+		c.book.launch(t)
+	}
+	out.Callbacks = append(out.Callbacks, Callback{Kind: LaunchTaskGroup, TaskGroup: g})
+}
+
+func uuidString(b []byte) string {
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, x := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hex[x>>4], hex[x&15])
+	}
+	return string(out)
+}

@@ -1,0 +1,152 @@
+package core
+
+import (
+	"fmt"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
+)
+
+// connected reports whether the agent is taking messages from us now.
+func (c *Core) connected() bool {
+	return c.state == StateConnected || c.state == StateShuttingDown || c.state == StateRegistering
+}
+
+// lostAgent reports whether the executor lost its agent and waits for it.
+func (c *Core) lostAgent() bool {
+	return c.state == StateDisconnected || c.state == StateReregistering
+}
+
+func (c *Core) sendUpdate(now time.Time, in SendUpdate, out *Output) {
+	switch {
+	case c.status != mesos.DRIVER_RUNNING:
+		out.Err = ErrNotRunning
+		return
+	case in.Status.TaskID.Value == "":
+		out.Err = ErrNoTaskID
+		return
+	case in.Status.State != nil && *in.Status.State == mesos.TASK_STAGING:
+		out.Err = ErrStaging
+		return
+	}
+	s := c.stamp(now, in)
+	held := c.lostAgent()
+	c.book.updates = append(c.book.updates, update{status: s, held: held})
+	if !held {
+		out.Calls = append(out.Calls, c.updateCall(s))
+	}
+}
+
+// stamp fills in what the agent requires of an executor's update.
+func (c *Core) stamp(now time.Time, in SendUpdate) mesos.TaskStatus {
+	s := in.Status
+	ts := float64(now.UnixNano()) / 1e9
+	source := mesos.SOURCE_EXECUTOR
+	s.UUID = append([]byte(nil), in.UUID...)
+	s.Timestamp = &ts
+	s.AgentID = &mesos.AgentID{Value: c.cfg.AgentID}
+	s.ExecutorID = &mesos.ExecutorID{Value: c.cfg.ExecutorID}
+	s.Source = &source
+	return s
+}
+
+func (c *Core) updateCall(s mesos.TaskStatus) *executor.Call {
+	call := c.call(executor.Call_UPDATE)
+	call.Update = &executor.Call_Update{Status: s}
+	return call
+}
+
+func (c *Core) sendMessage(in SendMessage, out *Output) {
+	switch {
+	case c.status != mesos.DRIVER_RUNNING:
+		out.Err = ErrNotRunning
+	case !c.connected():
+		out.Err = ErrNotConnected
+	default:
+		call := c.call(executor.Call_MESSAGE)
+		call.Message = &executor.Call_Message{Data: in.Data}
+		out.Calls = append(out.Calls, call)
+	}
+}
+
+// reconnect answers a restarted legacy agent: a fresh link, then the
+// reregistration with everything it has not acknowledged.
+func (c *Core) reconnect(in Reconnect, out *Output) {
+	switch {
+	case in.AgentID != c.cfg.AgentID:
+		c.logf(out, Warning, fmt.Sprintf("ignoring reconnect request for agent %q: this executor belongs to agent %q", in.AgentID, c.cfg.AgentID))
+		return
+	case c.state == StateConnected:
+		// The agent restarted before we noticed the old connection die.
+		out.Callbacks = append(out.Callbacks, Callback{Kind: Disconnected})
+	case !c.lostAgent():
+		c.logf(out, Warning, "ignoring reconnect request while "+c.state.String())
+		return
+	}
+	c.state = StateReregistering
+	out.Connection = Open
+	out.Calls = append(out.Calls, c.resubscribeCall())
+	c.logf(out, Info, "agent asked to reconnect; reregistering")
+}
+
+func (c *Core) resubscribeCall() *executor.Call {
+	tasks, statuses := c.book.unacknowledged()
+	call := c.call(executor.Call_SUBSCRIBE)
+	call.Subscribe = &executor.Call_Subscribe{UnacknowledgedTasks: tasks}
+	for _, s := range statuses {
+		call.Subscribe.UnacknowledgedUpdates = append(call.Subscribe.UnacknowledgedUpdates, executor.Call_Update{Status: s})
+	}
+	return call
+}
+
+func (c *Core) lost(now time.Time, in Lost, out *Output) {
+	switch c.state {
+	case StateRegistering:
+		c.beginShutdown(now, out, "lost the agent before registering: "+in.Cause)
+	case StateConnected:
+		out.Callbacks = append(out.Callbacks, Callback{Kind: Disconnected})
+		if !c.cfg.Checkpoint {
+			c.beginShutdown(now, out, "lost the agent and the framework does not checkpoint: "+in.Cause)
+			return
+		}
+		c.state = StateDisconnected
+		c.recoveryDeadline = now.Add(c.cfg.RecoveryTimeout)
+		c.logf(out, Warning, fmt.Sprintf("lost the agent (%s); waiting up to %v for it to recover", in.Cause, c.cfg.RecoveryTimeout))
+	case StateReregistering:
+		c.state = StateDisconnected
+		c.logf(out, Warning, "lost the agent again while reregistering: "+in.Cause)
+	default:
+		c.logf(out, Info, "connection closed while "+c.state.String()+": "+in.Cause)
+	}
+}
+
+func (c *Core) tick(now time.Time, out *Output) {
+	if !c.recoveryDeadline.IsZero() && !now.Before(c.recoveryDeadline) {
+		c.recoveryDeadline = time.Time{}
+		if c.lostAgent() {
+			c.beginShutdown(now, out, fmt.Sprintf("the agent did not recover within %v", c.cfg.RecoveryTimeout))
+		}
+	}
+	if !c.graceDeadline.IsZero() && !now.Before(c.graceDeadline) {
+		c.graceDeadline = time.Time{}
+		out.Terminate = true
+		c.logf(out, Warning, fmt.Sprintf("shutdown grace period of %v expired; ending the process group", c.cfg.ShutdownGracePeriod))
+	}
+}
+
+// beginShutdown takes the shutdown path: the Shutdown callback, then, after
+// the grace period, the end of the process group. The driver stays RUNNING
+// so the executor can still send its tasks' final updates.
+func (c *Core) beginShutdown(now time.Time, out *Output, reason string) {
+	if c.state == StateShuttingDown || c.state == StateEnded {
+		return
+	}
+	c.state = StateShuttingDown
+	c.recoveryDeadline = time.Time{}
+	out.Callbacks = append(out.Callbacks, Callback{Kind: Shutdown})
+	if c.cfg.Terminate {
+		c.graceDeadline = now.Add(c.cfg.ShutdownGracePeriod)
+	}
+	c.logf(out, Warning, "shutting down: "+reason)
+}
