@@ -1,0 +1,14 @@
+// Package cmdexec is the logic of the command executor: it runs each task's
+// CommandInfo as a process in its own process group, reports the task's
+// states to the agent, and kills tasks on request or at shutdown.
+//
+// Every task gets exactly one terminal update, and its updates are sent in
+// order: TASK_STARTING, TASK_RUNNING, optionally TASK_KILLING, then one of
+// TASK_FINISHED, TASK_FAILED or TASK_KILLED. A task whose kill was started
+// always ends TASK_KILLED, whatever its exit status. A task with no command,
+// or whose program is not on PATH, gets a lone TASK_FAILED; one whose
+// process fails to start gets TASK_STARTING then TASK_FAILED.
+//
+// Driver callbacks return quickly: processes are awaited, and kills are
+// escalated, on goroutines of their own.
+package cmdexec

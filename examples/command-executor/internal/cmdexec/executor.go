@@ -1,0 +1,255 @@
+package cmdexec
+
+import (
+	"context"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/golang/glog"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/mesos-shim/executor/driver"
+)
+
+// Defaults used when Options leaves a duration at zero.
+const (
+	// DefaultKillGracePeriod is the time between SIGTERM and SIGKILL when
+	// neither the task nor the kill carries a kill policy.
+	DefaultKillGracePeriod = 3 * time.Second
+	// DefaultShutdownGracePeriod matches the agent's default
+	// --executor_shutdown_grace_period.
+	DefaultShutdownGracePeriod = driver.DefaultShutdownGracePeriod
+)
+
+// Options configures an Executor. The zero value is usable.
+type Options struct {
+	// Sandbox is the tasks' working directory; empty means the executor's.
+	Sandbox string
+	// Environ is the environment every task starts from, before its
+	// command's variables are added; nil means os.Environ().
+	Environ []string
+	// KillGracePeriod is the default time between SIGTERM and SIGKILL.
+	KillGracePeriod time.Duration
+	// ShutdownGracePeriod bounds Shutdown: killing the tasks and awaiting
+	// the acknowledgement of their terminal updates.
+	ShutdownGracePeriod time.Duration
+	// SendKilling sends TASK_KILLING when a kill starts. Only schedulers
+	// with the TASK_KILLING_STATE capability (Mesos 1.1+) understand it.
+	SendKilling bool
+}
+
+// Executor runs tasks' commands. It implements driver.Executor and
+// driver.KillPolicyReceiver; create one with New.
+type Executor struct {
+	opts Options
+
+	mu       sync.Mutex
+	tasks    map[string]*task // running tasks, by task ID
+	shutdown bool             // Shutdown was called: launches are refused
+}
+
+var (
+	_ driver.Executor           = (*Executor)(nil)
+	_ driver.KillPolicyReceiver = (*Executor)(nil)
+)
+
+// New returns an Executor with opts, defaults filled in.
+func New(opts Options) *Executor {
+	if opts.Environ == nil {
+		opts.Environ = os.Environ()
+	}
+	if opts.KillGracePeriod <= 0 {
+		opts.KillGracePeriod = DefaultKillGracePeriod
+	}
+	if opts.ShutdownGracePeriod <= 0 {
+		opts.ShutdownGracePeriod = DefaultShutdownGracePeriod
+	}
+	return &Executor{opts: opts, tasks: make(map[string]*task)}
+}
+
+// Registered implements driver.Executor.
+func (e *Executor) Registered(_ driver.ExecutorDriver, ei *mesos.ExecutorInfo, fw *mesos.FrameworkInfo, a *mesos.AgentInfo) {
+	glog.Infof("registered executor %s of framework %s on agent %s",
+		ei.GetExecutorID().Value, fw.GetName(), a.GetHostname())
+}
+
+// Reregistered implements driver.Executor.
+func (e *Executor) Reregistered(_ driver.ExecutorDriver, a *mesos.AgentInfo) {
+	glog.Infof("reregistered with agent %s", a.GetHostname())
+}
+
+// Disconnected implements driver.Executor. Tasks keep running: the driver
+// waits for the agent to come back, or calls Shutdown.
+func (e *Executor) Disconnected(driver.ExecutorDriver) {
+	glog.Warning("disconnected from the agent")
+}
+
+// Error implements driver.Executor; the driver aborts after it.
+func (e *Executor) Error(_ driver.ExecutorDriver, msg string) {
+	glog.Errorf("driver error: %s", msg)
+}
+
+// FrameworkMessage implements driver.Executor by echoing data back.
+func (e *Executor) FrameworkMessage(d driver.ExecutorDriver, data []byte) {
+	glog.V(1).Infof("framework message of %d bytes; echoing it", len(data))
+	if _, err := d.SendFrameworkMessage(data); err != nil {
+		glog.Errorf("echoing a framework message: %v", err)
+	}
+}
+
+// LaunchTask implements driver.Executor: it starts the task's command and
+// returns once the process runs.
+func (e *Executor) LaunchTask(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
+	e.launch(d, ti)
+}
+
+// LaunchTaskGroup implements driver.Executor: each task of the group is
+// launched as by LaunchTask.
+func (e *Executor) LaunchTaskGroup(d driver.ExecutorDriver, g *mesos.TaskGroupInfo) {
+	tasks := g.GetTasks()
+	for i := range tasks {
+		e.launch(d, &tasks[i])
+	}
+}
+
+// KillTask implements driver.Executor with the task's own kill policy.
+func (e *Executor) KillTask(d driver.ExecutorDriver, id *mesos.TaskID) {
+	e.KillTaskWithPolicy(d, id, nil)
+}
+
+// KillTaskWithPolicy implements driver.KillPolicyReceiver. The grace period
+// between SIGTERM and SIGKILL is policy's, else the task's, else the
+// default. Unknown and ended tasks are ignored, as are repeated kills.
+func (e *Executor) KillTaskWithPolicy(d driver.ExecutorDriver, id *mesos.TaskID, policy *mesos.KillPolicy) {
+	t := e.lookup(id.GetValue())
+	if t == nil {
+		glog.Warningf("kill of unknown or ended task %s ignored", id.GetValue())
+		return
+	}
+	t.kill(d, gracePeriod(policy, t.grace), e.opts.SendKilling)
+}
+
+// Shutdown implements driver.Executor: every task is killed, and once
+// their terminal updates are acknowledged, or the shutdown grace period
+// ran out, the driver is stopped. It returns at once.
+func (e *Executor) Shutdown(d driver.ExecutorDriver) {
+	e.mu.Lock()
+	first := !e.shutdown
+	e.shutdown = true
+	running := e.running()
+	e.mu.Unlock()
+	if first {
+		glog.Infof("shutting down: killing %d tasks", len(running))
+		go e.shutdownTasks(d, running)
+	}
+}
+
+// Close sends SIGKILL to the process group of every task still running.
+// A program calls it before exiting so that no task outlives it.
+func (e *Executor) Close() {
+	e.mu.Lock()
+	running := e.running()
+	e.mu.Unlock()
+	for _, t := range running {
+		t.forceKill()
+	}
+}
+
+// shutdownTasks kills tasks, waits for their terminal updates and their
+// acknowledgement, and stops d, all within the shutdown grace period.
+func (e *Executor) shutdownTasks(d driver.ExecutorDriver, tasks []*task) {
+	ctx, cancel := context.WithTimeout(context.Background(), e.opts.ShutdownGracePeriod)
+	defer cancel()
+	// Leave half of the time for SIGKILL and the acknowledgements.
+	limit := e.opts.ShutdownGracePeriod / 2
+	for _, t := range tasks {
+		t.kill(d, min(t.grace, limit), e.opts.SendKilling)
+	}
+	for _, t := range tasks {
+		select {
+		case <-t.done:
+		case <-ctx.Done():
+		}
+	}
+	if err := d.AwaitAcknowledgements(ctx); err != nil {
+		glog.Warningf("shutdown: not every status update was acknowledged: %v", err)
+	}
+	if _, err := d.Stop(); err != nil {
+		glog.Errorf("shutdown: stopping the driver: %v", err)
+	}
+}
+
+// launch starts ti's command, or reports why it cannot run.
+func (e *Executor) launch(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
+	id := ti.GetTaskID()
+	cmd, err := newCommand(ti.GetCommand(), e.opts.Sandbox, e.opts.Environ)
+	if err != nil {
+		sendStatus(d, id, mesos.TASK_FAILED, err.Error())
+		return
+	}
+	t := &task{
+		id:    id,
+		grace: gracePeriod(ti.GetKillPolicy(), e.opts.KillGracePeriod),
+		cmd:   cmd,
+		done:  make(chan struct{}),
+	}
+	if !e.add(d, t) || !t.start(d) {
+		e.remove(t)
+		return
+	}
+	go func() {
+		t.wait(d)
+		e.remove(t)
+	}()
+}
+
+// add records t as running. A task is refused, with TASK_FAILED, during
+// shutdown; a second launch of a running task ID is ignored.
+func (e *Executor) add(d driver.ExecutorDriver, t *task) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, dup := e.tasks[t.id.Value]; dup {
+		glog.Errorf("task %s is already running; launch ignored", t.id.Value)
+		return false
+	}
+	if e.shutdown {
+		sendStatus(d, t.id, mesos.TASK_FAILED, "executor is shutting down")
+		return false
+	}
+	e.tasks[t.id.Value] = t
+	return true
+}
+
+// remove forgets t once it ended.
+func (e *Executor) remove(t *task) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.tasks[t.id.Value] == t {
+		delete(e.tasks, t.id.Value)
+	}
+}
+
+// lookup returns the running task with ID id, or nil.
+func (e *Executor) lookup(id string) *task {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.tasks[id]
+}
+
+// running lists the running tasks; the caller holds e.mu.
+func (e *Executor) running() []*task {
+	out := make([]*task, 0, len(e.tasks))
+	for _, t := range e.tasks {
+		out = append(out, t)
+	}
+	return out
+}
+
+// gracePeriod is the kill policy's grace period, or def without one.
+func gracePeriod(p *mesos.KillPolicy, def time.Duration) time.Duration {
+	if gp := p.GetGracePeriod(); gp != nil && gp.GetNanoseconds() >= 0 {
+		return time.Duration(gp.GetNanoseconds())
+	}
+	return def
+}

@@ -1,0 +1,118 @@
+package cmdexec
+
+import (
+	"testing"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/stretchr/testify/require"
+)
+
+// ignoreTerm is a command that ignores SIGTERM, as its sleep does, and
+// writes a line to ready once it does.
+func ignoreTerm(ready string) string {
+	return "trap '' TERM; echo ready > " + ready + "; sleep 30"
+}
+
+func TestKillSendsTermAndReportsKilled(t *testing.T) {
+	e, d := newTest(t, Options{})
+	e.LaunchTask(d, shellTask("t", "sleep 30"))
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	e.KillTask(d, &mesos.TaskID{Value: "t"})
+	s := expect(t, d, "t", mesos.TASK_KILLED)
+	require.Contains(t, s.GetMessage(), "signal 15")
+}
+
+func TestKillEscalatesToSigkill(t *testing.T) {
+	const grace = 200 * time.Millisecond
+	cases := map[string]struct {
+		task, kill *mesos.KillPolicy
+	}{
+		"task policy": {task: policy(grace)},
+		"kill policy": {task: policy(time.Hour), kill: policy(grace)},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			e, d := newTest(t, Options{})
+			ready := fifo(t)
+			ti := shellTask("t", ignoreTerm(ready))
+			ti.KillPolicy = c.task
+			e.LaunchTask(d, ti)
+			expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+			require.Equal(t, "ready", readLine(t, ready))
+
+			start := time.Now()
+			e.KillTaskWithPolicy(d, &mesos.TaskID{Value: "t"}, c.kill)
+			s := expect(t, d, "t", mesos.TASK_KILLED)
+			require.Contains(t, s.GetMessage(), "signal 9")
+			require.GreaterOrEqual(t, time.Since(start), grace)
+		})
+	}
+}
+
+func TestKilledWinsOverExitStatus(t *testing.T) {
+	e, d := newTest(t, Options{})
+	ready := fifo(t)
+	e.LaunchTask(d, shellTask("t", "trap 'exit 0' TERM; echo ready > "+ready+"; sleep 30 & wait"))
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	require.Equal(t, "ready", readLine(t, ready))
+	e.KillTask(d, &mesos.TaskID{Value: "t"})
+	s := expect(t, d, "t", mesos.TASK_KILLED)
+	require.Contains(t, s.GetMessage(), "status 0")
+}
+
+func TestKillingStateIsOptional(t *testing.T) {
+	e, d := newTest(t, Options{SendKilling: true})
+	e.LaunchTask(d, shellTask("t", "sleep 30"))
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	e.KillTask(d, &mesos.TaskID{Value: "t"})
+	expect(t, d, "t", mesos.TASK_KILLING, mesos.TASK_KILLED)
+}
+
+func TestRepeatedKillIsHarmless(t *testing.T) {
+	e, d := newTest(t, Options{SendKilling: true})
+	ready := fifo(t)
+	ti := shellTask("t", ignoreTerm(ready))
+	ti.KillPolicy = policy(100 * time.Millisecond)
+	e.LaunchTask(d, ti)
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	require.Equal(t, "ready", readLine(t, ready))
+
+	id := &mesos.TaskID{Value: "t"}
+	start := time.Now()
+	e.KillTask(d, id)
+	e.KillTask(d, id)
+	// A later kill with no grace period does not restart the kill.
+	e.KillTaskWithPolicy(d, id, policy(0))
+	s := expect(t, d, "t", mesos.TASK_KILLING, mesos.TASK_KILLED)
+	require.Contains(t, s.GetMessage(), "signal 9")
+	require.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
+	e.KillTask(d, id)
+	noUpdates(t, d)
+
+	// Once the executor stopped, nothing else was sent.
+	e.Shutdown(d)
+	await(t, d.stopped, "Stop")
+	noUpdates(t, d)
+}
+
+func TestKillOfUnknownOrEndedTaskIsIgnored(t *testing.T) {
+	e, d := newTest(t, Options{SendKilling: true})
+	e.KillTask(d, &mesos.TaskID{Value: "unknown"})
+	noUpdates(t, d)
+
+	e.LaunchTask(d, shellTask("t", "true"))
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+	// The reaper may still be removing the task: either way, no update.
+	e.KillTask(d, &mesos.TaskID{Value: "t"})
+	noUpdates(t, d)
+}
+
+func TestCloseKillsRunningTasks(t *testing.T) {
+	e, d := newTest(t, Options{})
+	e.LaunchTask(d, shellTask("t", "trap '' TERM; sleep 30"))
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	e.Close()
+	s := expect(t, d, "t", mesos.TASK_KILLED)
+	require.Contains(t, s.GetMessage(), "signal 9")
+}

@@ -1,0 +1,180 @@
+package cmdexec
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/stretchr/testify/require"
+)
+
+func TestShellCommandExitStatus(t *testing.T) {
+	cases := []struct {
+		cmd   string
+		state mesos.TaskState
+		msg   string
+	}{
+		{"true", mesos.TASK_FINISHED, "status 0"},
+		{"false", mesos.TASK_FAILED, "status 1"},
+		{"exit 3", mesos.TASK_FAILED, "status 3"},
+		{"kill -9 $$", mesos.TASK_FAILED, "signal 9"},
+	}
+	for _, c := range cases {
+		t.Run(c.cmd, func(t *testing.T) {
+			e, d := newTest(t, Options{})
+			e.LaunchTask(d, shellTask("t", c.cmd))
+			s := expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, c.state)
+			require.Contains(t, s.GetMessage(), c.msg)
+			noUpdates(t, d)
+		})
+	}
+}
+
+func TestExplicitShell(t *testing.T) {
+	e, d := newTest(t, Options{})
+	ti := shellTask("t", "exit 5")
+	shell := true
+	ti.Command.Shell = &shell
+	e.LaunchTask(d, ti)
+	s := expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FAILED)
+	require.Contains(t, s.GetMessage(), "status 5")
+}
+
+func TestNonShellCommand(t *testing.T) {
+	dir := t.TempDir()
+	e, d := newTest(t, Options{Sandbox: dir})
+
+	// arguments[0] is argv[0]; the shell would have ignored the arguments.
+	e.LaunchTask(d, argvTask("argv", "/bin/sh", "custom-name", "-c", `printf %s "$0" > argv0; exit 4`))
+	s := expect(t, d, "argv", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FAILED)
+	require.Contains(t, s.GetMessage(), "status 4")
+	require.Equal(t, "custom-name", readFile(t, filepath.Join(dir, "argv0")))
+
+	// A bare name is looked up on PATH; no arguments means argv is [value].
+	e.LaunchTask(d, argvTask("true", "true"))
+	expect(t, d, "true", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+	e.LaunchTask(d, argvTask("false", "false", "false"))
+	expect(t, d, "false", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FAILED)
+}
+
+func TestNonShellRelativePathIsInSandbox(t *testing.T) {
+	dir := t.TempDir()
+	script := "#!/bin/sh\nexit 6\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "run.sh"), []byte(script), 0o755))
+	e, d := newTest(t, Options{Sandbox: dir})
+	e.LaunchTask(d, argvTask("t", "./run.sh"))
+	s := expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FAILED)
+	require.Contains(t, s.GetMessage(), "status 6")
+}
+
+func TestStartFailure(t *testing.T) {
+	e, d := newTest(t, Options{})
+
+	e.LaunchTask(d, argvTask("path", "/nonexistent/program"))
+	s := expect(t, d, "path", mesos.TASK_STARTING, mesos.TASK_FAILED)
+	require.Contains(t, s.GetMessage(), "/nonexistent/program")
+
+	// Not found on PATH: nothing could be started at all.
+	e.LaunchTask(d, argvTask("name", "no-such-program-for-cmdexec"))
+	s = expect(t, d, "name", mesos.TASK_FAILED)
+	require.Contains(t, s.GetMessage(), "no-such-program-for-cmdexec")
+
+	e.LaunchTask(d, argvTask("empty", ""))
+	expect(t, d, "empty", mesos.TASK_FAILED)
+	noUpdates(t, d)
+
+	// A failed task is not running: killing it does nothing.
+	e.KillTask(d, &mesos.TaskID{Value: "path"})
+	noUpdates(t, d)
+}
+
+func TestNoCommand(t *testing.T) {
+	e, d := newTest(t, Options{})
+	e.LaunchTask(d, &mesos.TaskInfo{TaskID: mesos.TaskID{Value: "t"}, Data: []byte("exit 0")})
+	s := expect(t, d, "t", mesos.TASK_FAILED)
+	require.Equal(t, "task has no command", s.GetMessage())
+	noUpdates(t, d)
+}
+
+func TestEnvironmentAddsCommandVariables(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"PATH=" + os.Getenv("PATH"), "BASE=base", "FOO=old"}
+	e, d := newTest(t, Options{Sandbox: dir, Environ: base})
+	ti := shellTask("t", `echo "$BASE $FOO $BAR [$HIDDEN]" > env`)
+	secret := mesos.Environment_Variable_SECRET
+	ti.Command.Environment = &mesos.Environment{Variables: []mesos.Environment_Variable{
+		{Name: "FOO", Value: strPtr("new")},
+		{Name: "BAR", Value: strPtr("bar"), Type: mesos.Environment_Variable_VALUE.Enum()},
+		{Name: "HIDDEN", Type: &secret, Secret: &mesos.Secret{}},
+	}}
+	e.LaunchTask(d, ti)
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+	require.Equal(t, "base new bar []", readFile(t, filepath.Join(dir, "env")))
+}
+
+func TestExecutorEnvironmentByDefault(t *testing.T) {
+	t.Setenv("CMDEXEC_TEST_VAR", "inherited")
+	dir := t.TempDir()
+	e, d := newTest(t, Options{Sandbox: dir})
+	e.LaunchTask(d, shellTask("t", `echo "$CMDEXEC_TEST_VAR" > env`))
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+	require.Equal(t, "inherited", readFile(t, filepath.Join(dir, "env")))
+}
+
+func TestSandboxIsWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	e, d := newTest(t, Options{Sandbox: dir})
+	e.LaunchTask(d, shellTask("t", "pwd -P > cwd"))
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+	want, err := filepath.EvalSymlinks(dir)
+	require.NoError(t, err)
+	require.Equal(t, want, readFile(t, filepath.Join(dir, "cwd")))
+}
+
+func TestOwnProcessGroup(t *testing.T) {
+	dir := t.TempDir()
+	e, d := newTest(t, Options{Sandbox: dir})
+	// Field 5 of /proc/<pid>/stat is the process group.
+	e.LaunchTask(d, shellTask("t", `echo $$ > pid; cut -d' ' -f5 /proc/$$/stat > pgid`))
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+	pid, err := strconv.Atoi(readFile(t, filepath.Join(dir, "pid")))
+	require.NoError(t, err)
+	pgid, err := strconv.Atoi(readFile(t, filepath.Join(dir, "pgid")))
+	require.NoError(t, err)
+	require.Equal(t, pid, pgid, "the task leads its own process group")
+	require.NotEqual(t, syscall.Getpgrp(), pgid)
+}
+
+func TestTaskGroupRunsEveryTask(t *testing.T) {
+	e, d := newTest(t, Options{})
+	e.LaunchTaskGroup(d, &mesos.TaskGroupInfo{Tasks: []mesos.TaskInfo{
+		*shellTask("ok", "true"),
+		*shellTask("bad", "exit 3"),
+	}})
+	byTask := map[string][]mesos.TaskState{}
+	for range 6 {
+		s := next(t, d)
+		byTask[s.TaskID.Value] = append(byTask[s.TaskID.Value], s.GetState())
+	}
+	require.Equal(t, map[string][]mesos.TaskState{
+		"ok":  {mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED},
+		"bad": {mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FAILED},
+	}, byTask)
+	noUpdates(t, d)
+}
+
+func TestFrameworkMessageIsEchoed(t *testing.T) {
+	e, d := newTest(t, Options{})
+	e.FrameworkMessage(d, []byte("hello\x00world"))
+	select {
+	case m := <-d.messages:
+		require.Equal(t, []byte("hello\x00world"), m)
+	default:
+		t.Fatal("no framework message sent back")
+	}
+}
+
+func strPtr(s string) *string { return &s }

@@ -1,0 +1,72 @@
+package cmdexec
+
+import (
+	"testing"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/stretchr/testify/require"
+)
+
+func TestShutdownKillsTasksAndAwaitsAcknowledgements(t *testing.T) {
+	e, d := newTest(t, Options{ShutdownGracePeriod: time.Minute})
+	d.release = make(chan struct{})
+	for _, id := range []string{"a", "b"} {
+		e.LaunchTask(d, shellTask(id, "sleep 30"))
+		expect(t, d, id, mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	}
+
+	e.Shutdown(d) // returns at once, with the acknowledgements still held
+	e.Shutdown(d) // and a second one changes nothing
+	killed := map[string]mesos.TaskState{}
+	for range 2 {
+		s := next(t, d)
+		killed[s.TaskID.Value] = s.GetState()
+	}
+	require.Equal(t, map[string]mesos.TaskState{"a": mesos.TASK_KILLED, "b": mesos.TASK_KILLED}, killed)
+
+	await(t, d.awaiting, "AwaitAcknowledgements")
+	select {
+	case <-d.stopped:
+		t.Fatal("driver stopped before the acknowledgements")
+	default:
+	}
+	close(d.release)
+	await(t, d.stopped, "Stop")
+	require.Empty(t, d.awaiting, "AwaitAcknowledgements called again")
+
+	// Launches after Shutdown are refused.
+	e.LaunchTask(d, shellTask("late", "true"))
+	s := expect(t, d, "late", mesos.TASK_FAILED)
+	require.Contains(t, s.GetMessage(), "shutting down")
+	noUpdates(t, d)
+}
+
+func TestShutdownIsBoundedByGracePeriod(t *testing.T) {
+	const grace = 600 * time.Millisecond
+	e, d := newTest(t, Options{ShutdownGracePeriod: grace})
+	d.release = make(chan struct{}) // acknowledgements never come
+	ready := fifo(t)
+	ti := shellTask("t", ignoreTerm(ready))
+	ti.KillPolicy = policy(time.Hour)
+	e.LaunchTask(d, ti)
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	require.Equal(t, "ready", readLine(t, ready))
+
+	start := time.Now()
+	e.Shutdown(d)
+	// The task's hour of grace is cut to half the shutdown grace period.
+	s := expect(t, d, "t", mesos.TASK_KILLED)
+	require.Contains(t, s.GetMessage(), "signal 9")
+	await(t, d.awaiting, "AwaitAcknowledgements")
+	await(t, d.stopped, "Stop")
+	require.GreaterOrEqual(t, time.Since(start), grace)
+}
+
+func TestShutdownWithoutTasks(t *testing.T) {
+	e, d := newTest(t, Options{})
+	e.Shutdown(d)
+	await(t, d.awaiting, "AwaitAcknowledgements")
+	await(t, d.stopped, "Stop")
+	noUpdates(t, d)
+}

@@ -1,0 +1,165 @@
+package cmdexec
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/golang/glog"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/mesos-shim/executor/driver"
+)
+
+// task is one running command. Every status update of a task is sent
+// while holding mu, so that updates leave in the order they were decided
+// and the terminal one is sent exactly once.
+type task struct {
+	id    mesos.TaskID
+	grace time.Duration // kill grace period from the TaskInfo's kill policy
+	cmd   *exec.Cmd
+
+	mu      sync.Mutex
+	killing bool        // a kill started: the terminal state is TASK_KILLED
+	exited  bool        // the process was reaped and the terminal update sent
+	escal   *time.Timer // sends SIGKILL when the grace period ends
+
+	done chan struct{} // closed once the terminal update was sent
+}
+
+// send sends one status update of t; the caller holds t.mu.
+func (t *task) send(d driver.ExecutorDriver, state mesos.TaskState, msg string) {
+	sendStatus(d, t.id, state, msg)
+}
+
+// sendStatus sends a status update for the task id.
+func sendStatus(d driver.ExecutorDriver, id mesos.TaskID, state mesos.TaskState, msg string) {
+	st := &mesos.TaskStatus{TaskID: id, State: state.Enum()}
+	if msg != "" {
+		st.Message = &msg
+	}
+	glog.V(1).Infof("task %s: %s %s", id.Value, state, msg)
+	if _, err := d.SendStatusUpdate(st); err != nil {
+		glog.Errorf("task %s: sending %s: %v", id.Value, state, err)
+	}
+}
+
+// start sends TASK_STARTING, starts the process and sends TASK_RUNNING, or
+// TASK_FAILED if it could not start. It reports whether the process runs.
+func (t *task) start(d driver.ExecutorDriver) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.send(d, mesos.TASK_STARTING, "")
+	if err := t.cmd.Start(); err != nil {
+		t.exited = true
+		close(t.done)
+		t.send(d, mesos.TASK_FAILED, "failed to start command: "+err.Error())
+		return false
+	}
+	glog.Infof("task %s: started %q as pid %d", t.id.Value, t.cmd.Args, t.cmd.Process.Pid)
+	t.send(d, mesos.TASK_RUNNING, "")
+	return true
+}
+
+// wait reaps the process and sends the terminal update. It runs on its
+// own goroutine, one per task.
+func (t *task) wait(d driver.ExecutorDriver) {
+	err := t.cmd.Wait()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.exited = true
+	if t.escal != nil {
+		t.escal.Stop()
+	}
+	state, msg := t.outcome(err)
+	glog.Infof("task %s: %s", t.id.Value, msg)
+	if t.killing {
+		// Leave no stragglers in the group whose leader we reaped.
+		t.signal(syscall.SIGKILL)
+	}
+	t.send(d, state, msg)
+	close(t.done)
+}
+
+// outcome is the terminal state for the process's exit; a started kill
+// wins over any exit status. The caller holds t.mu.
+func (t *task) outcome(err error) (mesos.TaskState, string) {
+	msg := describeExit(err)
+	switch {
+	case t.killing:
+		return mesos.TASK_KILLED, msg
+	case err == nil:
+		return mesos.TASK_FINISHED, msg
+	default:
+		return mesos.TASK_FAILED, msg
+	}
+}
+
+// describeExit words how a command ended, naming its status or signal.
+func describeExit(err error) string {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		if err != nil {
+			return "command failed: " + err.Error()
+		}
+		return "command exited with status 0"
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return fmt.Sprintf("command terminated by signal %d (%s)", int(ws.Signal()), ws.Signal())
+	}
+	return fmt.Sprintf("command exited with status %d", ee.ExitCode())
+}
+
+// kill starts killing t: SIGTERM to its process group now, SIGKILL after
+// grace. It does nothing if t already exited or a kill already started.
+// With sendKilling, TASK_KILLING is sent first.
+func (t *task) kill(d driver.ExecutorDriver, grace time.Duration, sendKilling bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.exited || t.killing {
+		return
+	}
+	t.killing = true
+	if sendKilling {
+		t.send(d, mesos.TASK_KILLING, "")
+	}
+	glog.Infof("task %s: killing with SIGTERM, SIGKILL after %v", t.id.Value, grace)
+	t.signal(syscall.SIGTERM)
+	t.escal = time.AfterFunc(grace, t.escalate)
+}
+
+// forceKill sends SIGKILL to t's process group at once; t then ends
+// TASK_KILLED.
+func (t *task) forceKill() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.exited {
+		t.killing = true
+		t.signal(syscall.SIGKILL)
+	}
+}
+
+// escalate sends SIGKILL to a task that outlived its grace period.
+func (t *task) escalate() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.exited {
+		return
+	}
+	glog.Warningf("task %s: still running after the grace period; sending SIGKILL", t.id.Value)
+	t.signal(syscall.SIGKILL)
+}
+
+// signal sends sig to t's process group. The caller holds t.mu.
+func (t *task) signal(sig syscall.Signal) {
+	if t.cmd.Process == nil {
+		return // not started (yet)
+	}
+	pgid := t.cmd.Process.Pid
+	if err := syscall.Kill(-pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		glog.Errorf("task %s: %s to process group %d: %v", t.id.Value, sig, pgid, err)
+	}
+}
