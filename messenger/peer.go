@@ -55,6 +55,11 @@ func newPeer(m *Messenger, addr string, persistent bool) *peer {
 // enqueue adds a frame. Called with m.mu held.
 func (p *peer) enqueue(frame net.Buffers) {
 	p.queue = append(p.queue, frame)
+	p.signal()
+}
+
+// signal wakes the writer. Called with m.mu held.
+func (p *peer) signal() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
@@ -155,7 +160,11 @@ func writeFrames(conn net.Conn, frames []net.Buffers) error {
 		_, err := frames[0].WriteTo(conn)
 		return err
 	}
-	var all net.Buffers
+	n := 0
+	for _, f := range frames {
+		n += len(f)
+	}
+	all := make(net.Buffers, 0, n)
 	for _, f := range frames {
 		all = append(all, f...)
 	}

@@ -51,9 +51,11 @@ func (m *Messenger) encode(msg *Message) net.Buffers {
 }
 
 // Link makes the connection to to's address persistent, opening it if there
-// is none, and asks to be told through Config.Exited when it breaks: the peer
-// process died, closed the connection, reset it, or could not be reached.
-// Linking again to a linked address adds to's UPID to those reported.
+// is none (a temporary connection in use is kept and made persistent, so
+// messages sent before and after Link stay in order), and asks to be told
+// through Config.Exited when it breaks: the peer process died, closed the
+// connection, reset it, or could not be reached. Linking again to a linked
+// address adds to's UPID to those reported.
 func (m *Messenger) Link(to upid.UPID) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -61,8 +63,11 @@ func (m *Messenger) Link(to upid.UPID) error {
 		return ErrClosed
 	}
 	p := m.peers[to.HostPort()]
-	if p == nil || !p.persistent {
-		p = m.replacePeer(to.HostPort())
+	switch {
+	case p == nil:
+		p = m.startPeer(to.HostPort(), true)
+	case !p.persistent:
+		p.persistent = true // promote it: its queue and connection carry on
 	}
 	p.linked[to] = struct{}{}
 	return nil
@@ -70,8 +75,9 @@ func (m *Messenger) Link(to upid.UPID) error {
 
 // Relink replaces the link to to's address with a fresh connection, even if
 // the old one looks healthy (it may be half-open: MESOS-5332). The old
-// connection is closed without an Exited report; messages still queued on it
-// are dropped and logged. The new link reports every UPID the old one did.
+// connection is closed without an Exited report; messages queued on it and
+// not yet written move to the new one, in order, as libprocess's
+// link(RECONNECT) does. The new link reports every UPID the old one did.
 func (m *Messenger) Relink(to upid.UPID) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -91,6 +97,10 @@ func (m *Messenger) replacePeer(addr string) *peer {
 	if old != nil {
 		for u := range old.linked {
 			p.linked[u] = struct{}{}
+		}
+		if len(old.queue) > 0 {
+			p.queue, old.queue = old.queue, nil
+			p.signal()
 		}
 		m.retire(old)
 	}
