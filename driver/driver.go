@@ -1,15 +1,49 @@
 package driver
 
 import (
+	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/golang/glog"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/mesos-shim/executor/driver/internal/core"
 )
 
-// Driver is the ExecutorDriver implementation.
+// Driver is the ExecutorDriver implementation. Create it with New or
+// NewFromEnv. One goroutine, the loop, owns its state; every method posts a
+// request to the loop and waits for the answer.
 type Driver struct {
-	executor Executor
-	cfg      Config
+	exec Executor
+	cfg  Config
+	core *core.Core
+
+	requests  chan request
+	callbacks *serializer
+	status    atomic.Int32
+	ended     chan struct{} // closed when the status leaves DRIVER_RUNNING
+	endOnce   sync.Once
+	loopDone  chan struct{}
+	terminate func()
+
+	newWire func(poster) (wire, error)
+	wire    wire
 }
+
+// request is one thing for the loop to do: a core input, or, when input is
+// nil, registering ackWaiter to be closed once nothing is unacknowledged.
+type request struct {
+	input     core.Input
+	reply     chan core.Output // nil for inputs nobody waits on
+	ackWaiter chan struct{}
+}
+
+var _ ExecutorDriver = (*Driver)(nil)
 
 // NewFromEnv creates a driver for exec from this process's environment, as
 // the agent set it. The error names every missing or malformed variable.
@@ -26,5 +60,155 @@ func New(exec Executor, cfg Config) (*Driver, error) {
 	if exec == nil {
 		return nil, errors.New("driver: nil Executor")
 	}
-	return &Driver{executor: exec, cfg: cfg}, nil
+	d := &Driver{
+		exec:      exec,
+		cfg:       cfg,
+		core:      core.New(coreConfig(cfg)),
+		requests:  make(chan request, 64),
+		ended:     make(chan struct{}),
+		loopDone:  make(chan struct{}),
+		terminate: endProcessGroup,
+	}
+	d.newWire = func(p poster) (wire, error) { return newLegacyWire(cfg, p) }
+	d.status.Store(int32(mesos.DRIVER_NOT_STARTED))
+	return d, nil
+}
+
+func coreConfig(cfg Config) core.Config {
+	return core.Config{
+		FrameworkID: cfg.FrameworkID, ExecutorID: cfg.ExecutorID, AgentID: cfg.AgentID,
+		Checkpoint: cfg.Checkpoint, RecoveryTimeout: cfg.RecoveryTimeout,
+		ShutdownGracePeriod: cfg.ShutdownGracePeriod,
+		Terminate:           !cfg.Local && !cfg.KeepProcessGroup,
+	}
+}
+
+// Start implements ExecutorDriver.
+func (d *Driver) Start() (mesos.Status, error) {
+	if d.Status() != mesos.DRIVER_NOT_STARTED {
+		return d.Status(), core.ErrAlreadyStarted
+	}
+	w, err := d.newWire(d.post)
+	if err != nil {
+		return d.Status(), err
+	}
+	d.wire = w
+	d.callbacks = newSerializer()
+	go d.loop()
+	return d.ask(core.Start{})
+}
+
+// Stop implements ExecutorDriver.
+func (d *Driver) Stop() (mesos.Status, error) {
+	if d.Status() == mesos.DRIVER_NOT_STARTED {
+		return d.Status(), core.ErrNotRunning
+	}
+	if d.Status() == mesos.DRIVER_ABORTED {
+		// As the C++ driver: an aborted driver can be stopped, and says so.
+		<-d.loopDone
+		d.status.Store(int32(mesos.DRIVER_STOPPED))
+		return mesos.DRIVER_ABORTED, nil
+	}
+	return d.ask(core.Stop{})
+}
+
+// Abort implements ExecutorDriver.
+func (d *Driver) Abort() (mesos.Status, error) { return d.ask(core.Abort{}) }
+
+// Join implements ExecutorDriver. It also waits for callbacks already
+// queued to finish, so do not call it from a callback.
+func (d *Driver) Join() (mesos.Status, error) {
+	if d.Status() != mesos.DRIVER_RUNNING {
+		return d.Status(), nil
+	}
+	<-d.ended
+	<-d.callbacks.done
+	return d.Status(), nil
+}
+
+// Run implements ExecutorDriver.
+func (d *Driver) Run() (mesos.Status, error) {
+	if st, err := d.Start(); err != nil {
+		return st, err
+	}
+	return d.Join()
+}
+
+// SendStatusUpdate implements ExecutorDriver.
+func (d *Driver) SendStatusUpdate(s *mesos.TaskStatus) (mesos.Status, error) {
+	if s == nil {
+		return d.Status(), errors.New("driver: nil TaskStatus")
+	}
+	return d.ask(core.SendUpdate{Status: *s, UUID: newUUID()})
+}
+
+// SendFrameworkMessage implements ExecutorDriver.
+func (d *Driver) SendFrameworkMessage(data []byte) (mesos.Status, error) {
+	return d.ask(core.SendMessage{Data: data})
+}
+
+// AwaitAcknowledgements implements ExecutorDriver.
+func (d *Driver) AwaitAcknowledgements(ctx context.Context) error {
+	if d.Status() == mesos.DRIVER_NOT_STARTED {
+		return core.ErrNotRunning
+	}
+	acked := make(chan struct{})
+	select {
+	case d.requests <- request{ackWaiter: acked}:
+	case <-d.loopDone:
+		return errors.New("driver: ended before every update was acknowledged")
+	}
+	select {
+	case <-acked:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("driver: updates still unacknowledged: %w", ctx.Err())
+	case <-d.loopDone:
+		return errors.New("driver: ended before every update was acknowledged")
+	}
+}
+
+// Status implements ExecutorDriver.
+func (d *Driver) Status() mesos.Status { return mesos.Status(d.status.Load()) }
+
+// ExecutorID implements ExecutorDriver.
+func (d *Driver) ExecutorID() mesos.ExecutorID { return mesos.ExecutorID{Value: d.cfg.ExecutorID} }
+
+// FrameworkID implements ExecutorDriver.
+func (d *Driver) FrameworkID() mesos.FrameworkID { return mesos.FrameworkID{Value: d.cfg.FrameworkID} }
+
+// AgentID implements ExecutorDriver.
+func (d *Driver) AgentID() mesos.AgentID { return mesos.AgentID{Value: d.cfg.AgentID} }
+
+// ask posts a request to the loop and waits for its answer.
+func (d *Driver) ask(in core.Input) (mesos.Status, error) {
+	reply := make(chan core.Output, 1)
+	select {
+	case d.requests <- request{input: in, reply: reply}:
+	case <-d.loopDone:
+		return d.Status(), core.ErrNotRunning
+	}
+	select {
+	case out := <-reply:
+		return d.Status(), out.Err
+	case <-d.loopDone:
+		return d.Status(), core.ErrNotRunning
+	}
+}
+
+// post delivers an input from a wire or the callback goroutine.
+func (d *Driver) post(in core.Input) {
+	select {
+	case d.requests <- request{input: in}:
+	case <-d.loopDone:
+		glog.V(1).Infof("driver: ended; dropping %T", in)
+	}
+}
+
+func newUUID() []byte {
+	u := make([]byte, 16)
+	rand.Read(u)
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u
 }

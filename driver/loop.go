@@ -1,0 +1,138 @@
+package driver
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/golang/glog"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/mesos-shim/executor/driver/internal/core"
+)
+
+// loop is the one goroutine that owns the core. It feeds it requests, wire
+// inputs and deadlines, and carries out what it returns.
+func (d *Driver) loop() {
+	defer close(d.loopDone)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	var waiters []chan struct{}
+	for d.core.State() != core.StateEnded || d.core.Status() == mesos.DRIVER_NOT_STARTED {
+		var r request
+		select {
+		case r = <-d.requests:
+		case <-timer.C:
+			r = request{input: core.Tick{}}
+		}
+		if r.input == nil {
+			waiters = append(waiters, r.ackWaiter)
+		} else {
+			out := d.core.Step(time.Now(), r.input)
+			d.apply(out, timer)
+			if r.reply != nil {
+				r.reply <- out
+			}
+		}
+		waiters = d.releaseAckWaiters(waiters)
+	}
+	timer.Stop()
+	d.wire.close()
+	d.callbacks.close()
+}
+
+func (d *Driver) releaseAckWaiters(waiters []chan struct{}) []chan struct{} {
+	if d.core.Unacknowledged() > 0 {
+		return waiters
+	}
+	for _, w := range waiters {
+		close(w)
+	}
+	return nil
+}
+
+// apply carries out one output of the core, in the order Output documents.
+func (d *Driver) apply(out core.Output, timer *time.Timer) {
+	d.status.Store(int32(d.core.Status()))
+	if d.core.Status() != mesos.DRIVER_RUNNING && d.core.Status() != mesos.DRIVER_NOT_STARTED {
+		d.endOnce.Do(func() { close(d.ended) })
+	}
+	if out.Connection == core.Open {
+		if err := d.wire.open(); err != nil {
+			glog.Errorf("driver: opening the %s connection: %v", d.wire.name(), err)
+		}
+	}
+	for _, c := range out.Calls {
+		if err := d.wire.send(c); err != nil {
+			glog.Errorf("driver: sending %s: %v", c.Type, err)
+		}
+	}
+	for _, cb := range out.Callbacks {
+		d.queueCallback(cb)
+	}
+	for _, l := range out.Logs {
+		logLine(l)
+	}
+	timer.Stop()
+	if !out.Deadline.IsZero() {
+		timer.Reset(time.Until(out.Deadline))
+	}
+	if out.Terminate {
+		d.terminate()
+	}
+}
+
+func logLine(l core.Log) {
+	switch l.Level {
+	case core.Warning:
+		glog.WarningDepth(2, "driver: ", l.Text)
+	case core.ErrorLevel:
+		glog.ErrorDepth(2, "driver: ", l.Text)
+	default:
+		glog.InfoDepth(2, "driver: ", l.Text)
+	}
+}
+
+// queueCallback hands one callback to the serializer. A panic in it is
+// reported back to the loop, which reports it through Error and aborts.
+func (d *Driver) queueCallback(cb core.Callback) {
+	d.callbacks.push(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				msg := fmt.Sprintf("%s callback panicked: %v", cb.Kind, r)
+				glog.Error("driver: ", msg)
+				if cb.Kind != core.Error {
+					d.post(core.CallbackPanicked{Message: msg})
+				}
+			}
+		}()
+		d.invoke(cb)
+	})
+}
+
+// invoke calls the executor method cb names.
+func (d *Driver) invoke(cb core.Callback) {
+	switch cb.Kind {
+	case core.Registered:
+		d.exec.Registered(d, cb.Executor, cb.Framework, cb.Agent)
+	case core.Reregistered:
+		d.exec.Reregistered(d, cb.Agent)
+	case core.Disconnected:
+		d.exec.Disconnected(d)
+	case core.LaunchTask:
+		d.exec.LaunchTask(d, cb.Task)
+	case core.LaunchTaskGroup:
+		d.exec.LaunchTaskGroup(d, cb.TaskGroup)
+	case core.KillTask:
+		if kp, ok := d.exec.(KillPolicyReceiver); ok {
+			kp.KillTaskWithPolicy(d, cb.TaskID, cb.Policy)
+		} else {
+			d.exec.KillTask(d, cb.TaskID)
+		}
+	case core.FrameworkMessage:
+		d.exec.FrameworkMessage(d, cb.Data)
+	case core.Shutdown:
+		d.exec.Shutdown(d)
+	case core.Error:
+		d.exec.Error(d, cb.Message)
+	}
+}

@@ -1,0 +1,132 @@
+package driver
+
+import (
+	"fmt"
+	"net/netip"
+	"sync"
+
+	"github.com/gogo/protobuf/proto"
+	"github.com/golang/glog"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
+
+	"github.com/mesos-shim/executor/compat"
+	"github.com/mesos-shim/executor/driver/internal/core"
+	"github.com/mesos-shim/executor/mesosproto"
+	"github.com/mesos-shim/executor/messenger"
+	"github.com/mesos-shim/executor/upid"
+)
+
+// ExecutorProcessID is the libprocess id of the executor's process, as the
+// C++ driver names it.
+const ExecutorProcessID = "executor(1)"
+
+// legacyWire speaks the libprocess protocol (agents 0.20 and later): a
+// messenger listening at the executor's UPID and a link to the agent.
+type legacyWire struct {
+	post    poster
+	agentID string
+	m       *messenger.Messenger
+
+	mu     sync.Mutex
+	agent  upid.UPID // may change when a restarted agent reconnects
+	linked bool
+}
+
+func newLegacyWire(cfg Config, post poster) (*legacyWire, error) {
+	w := &legacyWire{post: post, agentID: cfg.AgentID, agent: cfg.AgentPID}
+	mc := messenger.Config{ProcessID: ExecutorProcessID, Handler: w.receive, Exited: w.exited}
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	if err := mc.ApplyEnv(getenv, nil); err != nil {
+		return nil, fmt.Errorf("driver: %w", err)
+	}
+	if !mc.BindIP.IsValid() {
+		mc.BindIP = netip.MustParseAddr("127.0.0.1")
+	}
+	m, err := messenger.New(mc)
+	if err != nil {
+		return nil, fmt.Errorf("driver: %w", err)
+	}
+	w.m = m
+	return w, nil
+}
+
+func (w *legacyWire) name() string { return "v0" }
+
+func (w *legacyWire) currentAgent() upid.UPID {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.agent
+}
+
+// open links to the agent; a later open always opens a fresh connection.
+func (w *legacyWire) open() error {
+	w.mu.Lock()
+	agent, relink := w.agent, w.linked
+	w.linked = true
+	w.mu.Unlock()
+	if relink {
+		return w.m.Relink(agent)
+	}
+	return w.m.Link(agent)
+}
+
+func (w *legacyWire) send(c *executor.Call) error {
+	msg, err := compat.LegacyFromCall(c, compat.Identity{
+		FrameworkID: c.FrameworkID.Value, ExecutorID: c.ExecutorID.Value,
+		AgentID: w.agentID, PID: w.m.UPID().String(),
+	})
+	if err != nil {
+		return err
+	}
+	body, err := proto.Marshal(msg)
+	if err != nil {
+		return err
+	}
+	return w.m.Send(messenger.Message{To: w.currentAgent(), Name: mesosproto.Name(msg), Body: body})
+}
+
+func (w *legacyWire) close() { w.m.Close() }
+
+// receive converts a message from the agent into a core input. Messages from
+// anyone else are dropped, except a reconnect request for our agent id,
+// which is how a restarted agent (possibly at a new address) finds us.
+func (w *legacyWire) receive(msg messenger.Message) {
+	in, err := compat.EventFromLegacy(msg.Name, msg.Body)
+	if err != nil {
+		glog.Warningf("driver: dropping %s from %s: %v", msg.Name, msg.From, err)
+		return
+	}
+	if in.IsReconnect {
+		w.reconnect(msg.From, in.ReconnectAgentID)
+		return
+	}
+	if agent := w.currentAgent(); msg.From != agent {
+		glog.Warningf("driver: dropping %s from %s: not our agent %s", msg.Name, msg.From, agent)
+		return
+	}
+	w.post(core.Event{Event: in.Event})
+}
+
+func (w *legacyWire) reconnect(from upid.UPID, agentID string) {
+	if agentID != w.agentID {
+		glog.Warningf("driver: dropping reconnect request from %s for agent %q: ours is %q", from, agentID, w.agentID)
+		return
+	}
+	w.mu.Lock()
+	if w.agent != from {
+		glog.Infof("driver: agent %s now at %s", w.agentID, from)
+		w.agent = from
+	}
+	w.mu.Unlock()
+	w.post(core.Reconnect{AgentID: agentID})
+}
+
+func (w *legacyWire) exited(u upid.UPID) {
+	if u != w.currentAgent() {
+		return
+	}
+	w.post(core.Lost{Cause: "link to agent " + u.String() + " broke"})
+}
