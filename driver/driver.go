@@ -168,6 +168,10 @@ func (d *Driver) AwaitAcknowledgements(ctx context.Context) error {
 	}
 }
 
+// Config returns the configuration the driver was created with, for example
+// to read the sandbox or the shutdown grace period the agent gave.
+func (d *Driver) Config() Config { return d.cfg }
+
 // Status implements ExecutorDriver.
 func (d *Driver) Status() mesos.Status { return mesos.Status(d.status.Load()) }
 

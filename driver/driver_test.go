@@ -17,6 +17,7 @@ func testDriverConfig(a *fakeAgent, checkpoint bool) Config {
 		FrameworkID: "fw", ExecutorID: "ex", AgentID: "ag", AgentPID: a.m.UPID(),
 		Directory: "/tmp", Sandbox: "/tmp", Checkpoint: checkpoint,
 		RecoveryTimeout: time.Minute, ShutdownGracePeriod: time.Minute, KeepProcessGroup: true,
+		Getenv: mapEnv(map[string]string{"LIBPROCESS_IP": "127.0.0.1"}),
 	}
 }
 
@@ -140,4 +141,8 @@ func TestAgentDeathWithoutCheckpointShutsDown(t *testing.T) {
 	require.Equal(t, "Disconnected", rec.next(t))
 	require.Equal(t, "Shutdown", rec.next(t))
 	t.Logf("agent death noticed in %v", time.Since(start))
+}
+
+func mapEnv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
 }

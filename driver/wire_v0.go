@@ -2,7 +2,6 @@ package driver
 
 import (
 	"fmt"
-	"net/netip"
 	"sync"
 
 	"github.com/gogo/protobuf/proto"
@@ -42,14 +41,12 @@ func newLegacyWire(cfg Config, post poster) (*legacyWire, error) {
 	if err := mc.ApplyEnv(getenv, nil); err != nil {
 		return nil, fmt.Errorf("driver: %w", err)
 	}
-	if !mc.BindIP.IsValid() {
-		mc.BindIP = netip.MustParseAddr("127.0.0.1")
-	}
 	m, err := messenger.New(mc)
 	if err != nil {
 		return nil, fmt.Errorf("driver: %w", err)
 	}
 	w.m = m
+	glog.Infof("driver: legacy (libprocess) wire: executor %s, agent %s", m.UPID(), cfg.AgentPID)
 	return w, nil
 }
 
