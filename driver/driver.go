@@ -28,8 +28,10 @@ type Driver struct {
 	status    atomic.Int32
 	ended     chan struct{} // closed when the status leaves DRIVER_RUNNING
 	endOnce   sync.Once
-	loopDone  chan struct{}
-	terminate func()
+	loopDone  chan struct{} // closed once the loop and the wire are gone
+	// loopExited is closed when the loop stops reading requests.
+	loopExited chan struct{}
+	terminate  func()
 
 	newWire func(poster) (wire, error)
 	wire    wire
@@ -61,13 +63,14 @@ func New(exec Executor, cfg Config) (*Driver, error) {
 		return nil, errors.New("driver: nil Executor")
 	}
 	d := &Driver{
-		exec:      exec,
-		cfg:       cfg,
-		core:      core.New(coreConfig(cfg)),
-		requests:  make(chan request, 64),
-		ended:     make(chan struct{}),
-		loopDone:  make(chan struct{}),
-		terminate: endProcessGroup,
+		exec:       exec,
+		cfg:        cfg,
+		core:       core.New(coreConfig(cfg)),
+		requests:   make(chan request, 64),
+		ended:      make(chan struct{}),
+		loopDone:   make(chan struct{}),
+		loopExited: make(chan struct{}),
+		terminate:  endProcessGroup,
 	}
 	d.newWire = func(p poster) (wire, error) { return newLegacyWire(cfg, p) }
 	d.status.Store(int32(mesos.DRIVER_NOT_STARTED))
@@ -109,11 +112,23 @@ func (d *Driver) Stop() (mesos.Status, error) {
 		d.status.Store(int32(mesos.DRIVER_STOPPED))
 		return mesos.DRIVER_ABORTED, nil
 	}
-	return d.ask(core.Stop{})
+	return d.askAndEnd(core.Stop{})
+}
+
+// askAndEnd asks for the driver to end and waits until its loop and wire are
+// gone: nothing of the driver's runs after Stop or Abort return, except
+// callbacks already queued. Safe from a callback: the loop never waits for
+// callbacks.
+func (d *Driver) askAndEnd(in core.Input) (mesos.Status, error) {
+	st, err := d.ask(in)
+	if err == nil {
+		<-d.loopDone
+	}
+	return st, err
 }
 
 // Abort implements ExecutorDriver.
-func (d *Driver) Abort() (mesos.Status, error) { return d.ask(core.Abort{}) }
+func (d *Driver) Abort() (mesos.Status, error) { return d.askAndEnd(core.Abort{}) }
 
 // Join implements ExecutorDriver. It also waits for callbacks already
 // queued to finish, so do not call it from a callback.
@@ -155,7 +170,7 @@ func (d *Driver) AwaitAcknowledgements(ctx context.Context) error {
 	acked := make(chan struct{})
 	select {
 	case d.requests <- request{ackWaiter: acked}:
-	case <-d.loopDone:
+	case <-d.loopExited:
 		return errors.New("driver: ended before every update was acknowledged")
 	}
 	select {
@@ -163,7 +178,7 @@ func (d *Driver) AwaitAcknowledgements(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("driver: updates still unacknowledged: %w", ctx.Err())
-	case <-d.loopDone:
+	case <-d.loopExited:
 		return errors.New("driver: ended before every update was acknowledged")
 	}
 }
@@ -189,13 +204,13 @@ func (d *Driver) ask(in core.Input) (mesos.Status, error) {
 	reply := make(chan core.Output, 1)
 	select {
 	case d.requests <- request{input: in, reply: reply}:
-	case <-d.loopDone:
+	case <-d.loopExited:
 		return d.Status(), core.ErrNotRunning
 	}
 	select {
 	case out := <-reply:
 		return d.Status(), out.Err
-	case <-d.loopDone:
+	case <-d.loopExited:
 		return d.Status(), core.ErrNotRunning
 	}
 }
@@ -204,7 +219,7 @@ func (d *Driver) ask(in core.Input) (mesos.Status, error) {
 func (d *Driver) post(in core.Input) {
 	select {
 	case d.requests <- request{input: in}:
-	case <-d.loopDone:
+	case <-d.loopExited:
 		glog.V(1).Infof("driver: ended; dropping %T", in)
 	}
 }

@@ -36,6 +36,7 @@ func (d *Driver) loop() {
 		waiters = d.releaseAckWaiters(waiters)
 	}
 	timer.Stop()
+	close(d.loopExited) // before closing the wire, whose goroutines may be posting
 	d.wire.close()
 	d.callbacks.close()
 }
