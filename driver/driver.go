@@ -211,7 +211,12 @@ func (d *Driver) ask(in core.Input) (mesos.Status, error) {
 	case out := <-reply:
 		return d.Status(), out.Err
 	case <-d.loopExited:
-		return d.Status(), core.ErrNotRunning
+		select { // the loop answers every request it read before exiting
+		case out := <-reply:
+			return d.Status(), out.Err
+		default:
+			return d.Status(), core.ErrNotRunning
+		}
 	}
 }
 
