@@ -51,7 +51,9 @@ func (c *Config) ApplyEnv(getenv func(string) string, hostIP func() (netip.Addr,
 	c.BindIP, c.BindPort = ip(EnvIP), port(EnvPort)
 	c.AdvertiseIP, c.AdvertisePort = ip(EnvAdvertiseIP), port(EnvAdvertisePort)
 	switch v := getenv(EnvRequireIPMatch); v {
-	case "", "false", "0":
+	case "":
+	case "false", "0":
+		c.RequirePeerAddressMatch = false
 	case "true", "1":
 		c.RequirePeerAddressMatch = true
 	default:

@@ -64,7 +64,7 @@ type Config struct {
 // Rejection describes a request the receiver refused.
 type Rejection struct {
 	Peer   string // remote address of the connection
-	Status int    // HTTP status answered (0: connection closed without answer)
+	Status int    // HTTP status answered
 	Reason string
 }
 

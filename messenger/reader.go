@@ -6,17 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // DefaultMaxBodyBytes is the default limit on one message body (64 MiB).
 const DefaultMaxBodyBytes = 64 << 20
 
-const (
-	maxLineBytes   = 16 << 10 // request line, one header or one chunk-size line
-	maxHeaderCount = 128
-)
+// maxHeaderCount bounds the header (and trailer) lines of one request. One
+// line is bounded by the reader's buffer size.
+const maxHeaderCount = 128
 
 // Request is one HTTP/1.x request as a libprocess peer sends it. Only the
 // headers that matter to libprocess are kept.
@@ -34,10 +35,24 @@ type Request struct {
 // KeepAlive reports whether the sender expects the connection to stay open
 // after this request, by the rules of its HTTP version.
 func (r *Request) KeepAlive() bool {
-	if r.Minor == 0 {
-		return asciiEqualFold(r.Connection, "keep-alive")
+	if hasToken(r.Connection, "close") {
+		return false
 	}
-	return !asciiEqualFold(r.Connection, "close")
+	if r.Minor == 0 {
+		return hasToken(r.Connection, "keep-alive")
+	}
+	return true
+}
+
+// hasToken reports whether the comma-separated list holds token (RFC 9110
+// §7.6.1: Connection is a list of options).
+func hasToken(list, token string) bool {
+	for _, t := range strings.Split(list, ",") {
+		if asciiEqualFold(strings.TrimSpace(t), token) {
+			return true
+		}
+	}
+	return false
 }
 
 // RequestError is a request that cannot be read. Status is the HTTP status to
@@ -174,8 +189,9 @@ func applyHeader(line []byte, req *Request, f *bodyFraming, maxBody int64) error
 }
 
 func applyContentLength(v string, f *bodyFraming, maxBody int64) error {
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || (f.contentLength >= 0 && f.contentLength != n) {
+	u, err := strconv.ParseUint(v, 10, 63) // 1*DIGIT: no sign (RFC 9110 §8.6)
+	n := int64(u)
+	if err != nil || (f.contentLength >= 0 && f.contentLength != n) {
 		return badRequest("invalid Content-Length %q", v)
 	}
 	if n > maxBody {
@@ -183,6 +199,14 @@ func applyContentLength(v string, f *bodyFraming, maxBody int64) error {
 	}
 	f.contentLength = n
 	return nil
+}
+
+// addSaturating adds two non-negative sizes, stopping at math.MaxInt64.
+func addSaturating(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 func tooLarge(n, limit int64) *RequestError {
@@ -201,12 +225,27 @@ func (rr *RequestReader) readBody(f bodyFraming) ([]byte, error) {
 	return nil, nil // no body headers: an empty body, as libprocess sends it
 }
 
+// eagerAllocBytes is the largest body allocated before its bytes arrive;
+// larger ones grow as they are read, so a header alone cannot make the
+// receiver reserve MaxBodyBytes.
+const eagerAllocBytes = 1 << 20
+
 func (rr *RequestReader) readFixed(n int64) ([]byte, error) {
-	body := make([]byte, n)
-	if _, err := io.ReadFull(rr.br, body); err != nil {
-		return nil, truncatedIfEOF(err, "body")
+	return rr.readInto(nil, n, "body")
+}
+
+// readInto appends exactly n bytes of body to dst; where names the part
+// being read for the error when the stream ends early.
+func (rr *RequestReader) readInto(dst []byte, n int64, where string) ([]byte, error) {
+	for remaining := n; remaining > 0; {
+		step := min(remaining, eagerAllocBytes)
+		dst = slices.Grow(dst, int(step))[:len(dst)+int(step)]
+		if _, err := io.ReadFull(rr.br, dst[len(dst)-int(step):]); err != nil {
+			return nil, truncatedIfEOF(err, where)
+		}
+		remaining -= step
 	}
-	return body, nil
+	return dst, nil
 }
 
 func (rr *RequestReader) readChunked() ([]byte, error) {
@@ -219,8 +258,8 @@ func (rr *RequestReader) readChunked() ([]byte, error) {
 		if size == 0 {
 			return body, rr.skipTrailers()
 		}
-		if int64(len(body))+size > rr.maxBody {
-			return nil, tooLarge(int64(len(body))+size, rr.maxBody)
+		if size > rr.maxBody-int64(len(body)) { // len(body) <= maxBody: no overflow
+			return nil, tooLarge(addSaturating(int64(len(body)), size), rr.maxBody)
 		}
 		if body, err = rr.appendChunk(body, size); err != nil {
 			return nil, err
@@ -243,10 +282,9 @@ func (rr *RequestReader) readChunkSize() (int64, error) {
 }
 
 func (rr *RequestReader) appendChunk(body []byte, size int64) ([]byte, error) {
-	start := len(body)
-	body = slices.Grow(body, int(size))[:start+int(size)]
-	if _, err := io.ReadFull(rr.br, body[start:]); err != nil {
-		return nil, truncatedIfEOF(err, "chunk")
+	body, err := rr.readInto(body, size, "chunk")
+	if err != nil {
+		return nil, err
 	}
 	crlf, err := rr.readLine()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -382,4 +383,42 @@ func encodable(msg Message) bool {
 	return msg.To.ID != "" &&
 		!strings.ContainsAny(msg.To.ID, " \r\n?%/") &&
 		!strings.ContainsAny(msg.Name, " \r\n?%")
+}
+
+func TestChunkSizeOverflowIsRefusedNotAPanic(t *testing.T) {
+	const head = "POST " + execTo + " HTTP/1.1\r\nLibprocess-From: " + agentFrom + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+	var err error
+	require.NotPanics(t, func() { _, err = readAll(head+"1\r\nx\r\n7fffffffffffffff\r\n", 4096, 0) })
+	require.Equal(t, 413, statusOf(err), "%v", err)
+}
+
+func TestContentLengthWithSignIsRefused(t *testing.T) {
+	got, err := readAll("POST "+execTo+" HTTP/1.1\r\nLibprocess-From: "+agentFrom+"\r\nContent-Length: +1\r\n\r\nx", 4096, 0)
+	require.Empty(t, got)
+	require.Equal(t, 400, statusOf(err), "%v", err)
+}
+
+func TestKeepAliveReadsConnectionAsATokenList(t *testing.T) {
+	for _, c := range []struct {
+		minor      int
+		connection string
+		want       bool
+	}{{1, "close, TE", false}, {1, "TE, close", false}, {1, "keep-alive, close", false}, {0, "Keep-Alive, TE", true}, {0, "TE,keep-alive", true}} {
+		require.Equal(t, c.want, (&Request{Minor: c.minor, Connection: c.connection}).KeepAlive(), "HTTP/1.%d Connection: %q", c.minor, c.connection)
+	}
+}
+
+func TestLargeDeclaredBodyIsNotAllocatedBeforeItArrives(t *testing.T) {
+	raw := "POST " + execTo + " HTTP/1.1\r\nLibprocess-From: " + agentFrom + "\r\nContent-Length: 60000000\r\n\r\nabc"
+	rr := NewRequestReader(bufio.NewReader(strings.NewReader(raw)), 0)
+	allocs := testing.AllocsPerRun(1, func() { rr.Read() })
+	require.Less(t, allocs, 100.0)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	rr = NewRequestReader(bufio.NewReader(strings.NewReader(raw)), 0)
+	_, err := rr.Read()
+	require.Equal(t, 400, statusOf(err))
+	runtime.ReadMemStats(&ms)
+	require.Less(t, ms.TotalAlloc-before, uint64(4<<20), "a 60 MB declaration with 3 bytes sent must not reserve 60 MB")
 }

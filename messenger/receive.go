@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"time"
 
 	"github.com/golang/glog"
 )
@@ -100,6 +101,9 @@ func (m *Messenger) readFailed(c net.Conn, bw *bufio.Writer, err error) {
 	case errors.As(err, &re):
 		m.reject(c, re)
 		m.answer(bw, re)
+		if bw.Flush() == nil {
+			lingerClose(c)
+		}
 	case errors.Is(err, io.EOF), m.isClosed():
 	default:
 		glog.V(1).Infof("messenger: %s: connection from %s ended: %v", m.self, c.RemoteAddr(), err)
@@ -176,4 +180,23 @@ func statusText(code int) string {
 		return "Not Implemented"
 	}
 	return "Error"
+}
+
+// lingerBytes and lingerTimeout bound what lingerClose reads.
+const (
+	lingerBytes   = 1 << 20
+	lingerTimeout = time.Second
+)
+
+// lingerClose prepares to close a connection whose input may not have been
+// read to its end. It half-closes, then reads and discards what the peer
+// still sends, within lingerBytes and lingerTimeout: closing a socket with
+// unread input makes the kernel send a reset, which can destroy the answer
+// before the peer has read it (RFC 9112 §9.6).
+func lingerClose(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.SetReadDeadline(time.Now().Add(lingerTimeout))
+	io.CopyN(io.Discard, c, lingerBytes)
 }

@@ -712,3 +712,45 @@ func TestReceiveIgnoresPeerAddressByDefault(t *testing.T) {
 	write(t, conn, []byte("POST /executor(1)/mesos.internal.X HTTP/1.1\r\nLibprocess-From: slave(1)@10.1.2.3:5051\r\n\r\n"))
 	require.Equal(t, upid.MustParse("slave(1)@10.1.2.3:5051"), in.next(t).From)
 }
+
+func TestRefusalWithUnreadInputIsAnsweredNotReset(t *testing.T) {
+	in := newInbox()
+	cfg := in.config("executor(1)")
+	cfg.MaxBodyBytes = 1 << 10
+	m := startMessenger(t, cfg)
+	for i := 0; i < 20; i++ {
+		client := &http.Client{Transport: &http.Transport{}}
+		req, err := http.NewRequest("POST", "http://"+m.Addr().String()+"/executor(1)/mesos.internal.Big", bytes.NewReader(make([]byte, 512<<10)))
+		require.NoError(t, err)
+		req.Header.Set("Libprocess-From", agentFrom)
+		resp, err := client.Do(req)
+		require.NoError(t, err, "attempt %d", i)
+		resp.Body.Close()
+		client.CloseIdleConnections()
+		require.Equal(t, 413, resp.StatusCode)
+		require.Equal(t, 413, in.nextRejection(t).Status)
+	}
+}
+
+func TestOverlongLineIsFollowedByEOFNotReset(t *testing.T) {
+	in := newInbox()
+	m := startMessenger(t, in.config("executor(1)"))
+	for i := 0; i < 20; i++ {
+		conn := dial(t, m)
+		write(t, conn, []byte("POST /executor(1)/x HTTP/1.1\r\nX-Long: "+strings.Repeat("l", 2*readBufferBytes)+"\r\n\r\n"))
+		br := bufio.NewReader(conn)
+		status, _ := readResponse(t, br)
+		require.Equal(t, 431, status)
+		requireClosed(t, br)
+	}
+}
+
+func TestChunkSizeOverflowIsAnswered413(t *testing.T) {
+	in := newInbox()
+	m := startMessenger(t, in.config("executor(1)"))
+	conn := dial(t, m)
+	write(t, conn, []byte("POST /executor(1)/x HTTP/1.1\r\nLibprocess-From: "+agentFrom+"\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n7fffffffffffffff\r\n"))
+	status, _ := readResponse(t, bufio.NewReader(conn))
+	require.Equal(t, 413, status)
+	require.Equal(t, 413, in.nextRejection(t).Status)
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/compat/agentsim"
+)
+
+func update(task, state string, id byte) agentsim.Entry {
+	return agentsim.Entry{Dir: agentsim.FromExecutor, Name: statusUpdate, TaskID: task, State: state, UUID: []byte{id}}
+}
+
+func ackOf(task string, id byte) agentsim.Entry {
+	return agentsim.Entry{Dir: agentsim.ToExecutor, Name: ack, TaskID: task, UUID: []byte{id}}
+}
+
+// goodDemo is the trace of a demo run that went right, reduced to what the
+// checks read.
+func goodDemo() []agentsim.Entry {
+	return []agentsim.Entry{
+		update(sleeper, "TASK_RUNNING", 1), ackOf(sleeper, 1),
+		update(echoer, "TASK_RUNNING", 2), ackOf(echoer, 2),
+		update(echoer, "TASK_FINISHED", 3), ackOf(echoer, 3),
+		{Dir: agentsim.ToExecutor, Name: toExecutor, Data: echoData},
+		{Dir: agentsim.FromExecutor, Name: fromExecutor, Data: echoData},
+		update(sleeper, "TASK_KILLED", 4),
+		{Dir: agentsim.AtAgent, Name: agentsim.EventAckLost, TaskID: sleeper, UUID: []byte{4}},
+		{Dir: agentsim.AtAgent, Name: agentsim.EventAgentCrashed},
+		{Dir: agentsim.AtAgent, Name: agentsim.EventReregistered, Latency: 5 * time.Millisecond},
+		{Dir: agentsim.AtAgent, Name: agentsim.EventUpdateReplayed, TaskID: sleeper, State: "TASK_KILLED", UUID: []byte{4}},
+		ackOf(sleeper, 4),
+		{Dir: agentsim.ToExecutor, Name: shutdown},
+		{Dir: agentsim.AtExecutor, Name: agentsim.EventExited, Exit: &agentsim.ExitStatus{}},
+	}
+}
+
+func verdict(t *testing.T, es []agentsim.Entry) (int, string) {
+	var out bytes.Buffer
+	code := report(&out, result{checks: demoChecks(es)})
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	return code, lines[len(lines)-1]
+}
+
+func TestDemoChecksPassAGoodRun(t *testing.T) {
+	code, last := verdict(t, goodDemo())
+	require.Equal(t, "VERDICT: PASS", last)
+	require.Zero(t, code)
+}
+
+func TestDemoChecksCatchEachMisbehaviour(t *testing.T) {
+	for name, tc := range map[string]struct {
+		spoil func([]agentsim.Entry) []agentsim.Entry
+		want  string
+	}{
+		"double ack": {func(es []agentsim.Entry) []agentsim.Entry { return append(es, ackOf(echoer, 3)) },
+			"acknowledged 2 times"},
+		"missing ack": {func(es []agentsim.Entry) []agentsim.Entry { return es[:len(es)-3] },
+			"TASK_KILLED 04 acknowledged 0 times"},
+		"ack of nothing": {func(es []agentsim.Entry) []agentsim.Entry { return append(es, ackOf(echoer, 9)) },
+			"unknown uuid 09"},
+		"no replay": {func(es []agentsim.Entry) []agentsim.Entry { return append(es[:12:12], es[13:]...) },
+			"no its replay in the reregistration"},
+		"late reregistration": {func(es []agentsim.Entry) []agentsim.Entry { es[11].Latency = 2 * time.Second; return es },
+			"too late"},
+		"no echo": {func(es []agentsim.Entry) []agentsim.Entry { es[7].Data = []byte("other"); return es },
+			"echoed=false"},
+		"two terminal updates": {func(es []agentsim.Entry) []agentsim.Entry {
+			return append(es, update(echoer, "TASK_FINISHED", 5), ackOf(echoer, 5))
+		}, "must end with exactly one TASK_FINISHED"},
+		"exit code 1": {func(es []agentsim.Entry) []agentsim.Entry {
+			es[len(es)-1].Exit = &agentsim.ExitStatus{Code: 1}
+			return es
+		},
+			"exit code 1"},
+		"refused": {func(es []agentsim.Entry) []agentsim.Entry {
+			return append(es, agentsim.Entry{Dir: agentsim.AtAgent, Name: agentsim.EventRefused, Detail: "dup"})
+		}, "Refused dup"},
+		"dropped update": {func(es []agentsim.Entry) []agentsim.Entry {
+			return append(es, agentsim.Entry{Dir: agentsim.AtAgent, Name: agentsim.EventUpdateDropped, Detail: "no uuid"})
+		}, "UpdateDropped"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, last := verdict(t, tc.spoil(goodDemo()))
+			require.Equal(t, 1, code)
+			require.True(t, strings.HasPrefix(last, "VERDICT: FAIL: "), last)
+			require.Contains(t, last, tc.want)
+		})
+	}
+}

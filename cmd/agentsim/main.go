@@ -1,0 +1,81 @@
+// Command agentsim runs a scripted scenario of a simulated Mesos agent
+// (package compat/agentsim) against an executor binary, prints the timeline
+// of everything that crossed the wire, checks it, and ends with a verdict
+// line: "VERDICT: PASS", or "VERDICT: FAIL: <reasons>" and exit status 1.
+//
+//	agentsim -executor bin/command-executor [-profile 1.12] [-scenario demo]
+//
+// `make demo` runs the demo scenario against examples/command-executor.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/golang/glog"
+
+	"github.com/mesos-shim/executor/compat/agentsim"
+)
+
+// options are the command line.
+type options struct {
+	executor string
+	profile  agentsim.Profile
+	scenario scenario
+	timeout  time.Duration
+}
+
+func main() {
+	_ = flag.Set("logtostderr", "true") // glog: no log files in /tmp
+	opts, err := parseFlags(flag.CommandLine, os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "agentsim:", err)
+		os.Exit(2)
+	}
+	code := run(opts, os.Stdout)
+	glog.Flush()
+	os.Exit(code)
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) (options, error) {
+	var profiles []string
+	for _, p := range agentsim.Profiles() {
+		profiles = append(profiles, p.Name)
+	}
+	executor := fs.String("executor", "", "path of the executor binary (required)")
+	profile := fs.String("profile", agentsim.Newest().Name, "agent generation: "+strings.Join(profiles, ", "))
+	name := fs.String("scenario", "demo", "scenario to run: "+strings.Join(scenarioNames(), ", "))
+	timeout := fs.Duration("timeout", time.Minute, "bound on the whole scenario")
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	opts := options{executor: *executor, timeout: *timeout}
+	if opts.executor == "" {
+		return opts, fmt.Errorf("-executor is required")
+	}
+	var err error
+	if opts.profile, err = agentsim.ProfileByName(*profile); err != nil {
+		return opts, err
+	}
+	opts.scenario, err = scenarioByName(*name)
+	return opts, err
+}
+
+// run plays the scenario, prints the timeline, the checks and the verdict
+// to out, and returns the exit status.
+func run(opts options, out io.Writer) int {
+	ctx, cancel := context.WithTimeout(context.Background(), opts.timeout)
+	defer cancel()
+	fmt.Fprintf(out, "agentsim: scenario %s, agent %s (%s), executor %s\n",
+		opts.scenario.name, opts.profile, opts.profile.Describe, opts.executor)
+	res := play(ctx, opts)
+	fmt.Fprintln(out)
+	res.trace.WriteTo(out)
+	fmt.Fprintln(out)
+	return report(out, res)
+}

@@ -1,0 +1,235 @@
+package agentsim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gogo/protobuf/proto"
+
+	"github.com/mesos-shim/executor/upid"
+)
+
+// ErrClosed is returned by operations on a closed Agent.
+var ErrClosed = errors.New("agentsim: agent closed")
+
+// Agent is a simulated Mesos agent running one executor. Create it with
+// Start; every method is safe for concurrent use.
+type Agent struct {
+	cfg    AgentConfig
+	trace  *Trace
+	dir    string
+	ownDir bool
+	self   upid.UPID // the same for every incarnation
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every change
+	closed  bool
+	wire    transport // nil while the agent is down
+	inc     int       // incarnation: messages and timers of older ones are void
+	phase   phase
+	exec    executorRecord
+	command []string        // the launched executor's path and args
+	queue   []proto.Message // tasks and groups waiting for registration
+	updates []Update
+	acks    map[string]int // acknowledgements sent, by uuid
+	msgs    [][]byte       // framework messages from the executor
+	timers  map[*time.Timer]func()
+
+	ackDelay     time.Duration
+	reconnectAt  time.Time
+	reregistered bool
+	latency      time.Duration
+	proc         *process
+}
+
+// Start runs a simulated agent as slave(1) on 127.0.0.1 and returns once it
+// listens. ctx bounds only the start (binding a fixed port is retried while
+// it is busy). Close it when done.
+func Start(ctx context.Context, cfg AgentConfig) (*Agent, error) {
+	cfg = cfg.withDefaults()
+	a := &Agent{
+		cfg:      cfg,
+		trace:    NewTrace(),
+		changed:  make(chan struct{}),
+		acks:     make(map[string]int),
+		timers:   make(map[*time.Timer]func()),
+		ackDelay: cfg.AckDelay,
+		exec:     executorRecord{state: Registering},
+	}
+	if err := a.makeDir(); err != nil {
+		return nil, err
+	}
+	if err := a.open(ctx, cfg.Port, phaseRunning); err != nil {
+		a.removeDir()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *Agent) makeDir() error {
+	a.dir = a.cfg.Directory
+	if a.dir != "" {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "agentsim-sandbox-")
+	if err != nil {
+		return fmt.Errorf("agentsim: sandbox: %w", err)
+	}
+	a.dir, a.ownDir = dir, true
+	return nil
+}
+
+func (a *Agent) removeDir() {
+	if a.ownDir {
+		os.RemoveAll(a.dir)
+	}
+}
+
+// Close stops the agent, kills the executor's process group if it was
+// launched and still runs, and removes a sandbox Start created.
+func (a *Agent) Close() error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	w := a.downLocked()
+	p := a.proc
+	a.broadcastLocked()
+	a.mu.Unlock()
+	if w != nil {
+		w.close()
+	}
+	if p != nil {
+		p.stop()
+	}
+	a.removeDir()
+	return nil
+}
+
+// Crash stops the agent as kill -9 would, without a restart: its
+// connections close, delayed acknowledgements are lost. The executor's
+// record stays, as if checkpointed, for a later Restart.
+func (a *Agent) Crash() {
+	a.mu.Lock()
+	w := a.downLocked()
+	a.mu.Unlock()
+	if w == nil {
+		return
+	}
+	a.trace.add(Entry{Dir: AtAgent, Name: EventAgentCrashed, Detail: "connections closed"})
+	w.close()
+}
+
+// downLocked takes the agent down and returns the transport to close
+// (outside the lock: its handlers may be waiting for it).
+func (a *Agent) downLocked() transport {
+	w := a.wire
+	a.wire = nil
+	a.inc++
+	a.phase = phaseDown
+	a.stopTimersLocked()
+	return w
+}
+
+// Trace is the agent's record of the run.
+func (a *Agent) Trace() *Trace { return a.trace }
+
+// UPID is the agent's libprocess address (MESOS_SLAVE_PID); it is the same
+// after Restart.
+func (a *Agent) UPID() upid.UPID { return a.self }
+
+// Config is the agent's configuration with defaults filled in.
+func (a *Agent) Config() AgentConfig { return a.cfg }
+
+// Directory is the executor's sandbox.
+func (a *Agent) Directory() string { return a.dir }
+
+// Env is the environment the agent gives its executor, "NAME=value" (see
+// Profile.Env). LaunchExecutor adds PATH.
+func (a *Agent) Env() []string {
+	return a.cfg.Profile.Env(EnvParams{
+		FrameworkID:           a.cfg.FrameworkID,
+		ExecutorID:            a.cfg.ExecutorID,
+		AgentID:               a.cfg.AgentID,
+		AgentPID:              a.self,
+		Directory:             a.dir,
+		Checkpoint:            a.cfg.Checkpoint,
+		RecoveryTimeout:       a.cfg.RecoveryTimeout,
+		ShutdownGracePeriod:   a.cfg.ShutdownGracePeriod,
+		ReregistrationTimeout: a.cfg.ReregistrationTimeout,
+	})
+}
+
+// Getenv looks name up in Env, for an executor run in-process:
+// driver.ConfigFromEnv(agent.Getenv).
+func (a *Agent) Getenv(name string) string {
+	for _, kv := range a.Env() {
+		if k, v, _ := strings.Cut(kv, "="); k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// State is the agent's view of its executor.
+func (a *Agent) State() ExecutorState {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.exec.state
+}
+
+// Updates lists the status updates accepted so far, in arrival order.
+func (a *Agent) Updates() []Update {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := append([]Update(nil), a.updates...)
+	for i := range out {
+		out[i].Acks = a.acks[uuidKey(out[i].UUID)]
+	}
+	return out
+}
+
+// FrameworkMessages lists the data of the framework messages received.
+func (a *Agent) FrameworkMessages() [][]byte {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([][]byte(nil), a.msgs...)
+}
+
+// SetAckDelay sets the delay of acknowledgements for updates received
+// from now on; those already scheduled keep theirs.
+func (a *Agent) SetAckDelay(d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ackDelay = d
+	a.trace.add(Entry{Dir: Script, Name: "SetAckDelay", Detail: d.String()})
+}
+
+// broadcastLocked wakes every waiter.
+func (a *Agent) broadcastLocked() {
+	close(a.changed)
+	a.changed = make(chan struct{})
+}
+
+// sendLocked records and sends m to the executor at to.
+func (a *Agent) sendLocked(to upid.UPID, m proto.Message) bool {
+	e := describe(m)
+	e.Dir = ToExecutor
+	if a.wire == nil {
+		a.trace.add(Entry{Dir: AtAgent, Name: EventSendFailed, Detail: e.Name + ": agent is down"})
+		return false
+	}
+	a.trace.add(e)
+	if err := a.wire.send(to, m); err != nil {
+		a.trace.add(Entry{Dir: AtAgent, Name: EventSendFailed, Detail: err.Error()})
+		return false
+	}
+	return true
+}

@@ -1,0 +1,144 @@
+package agentsim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gogo/protobuf/proto"
+
+	"github.com/mesos-shim/executor/messenger"
+	"github.com/mesos-shim/executor/upid"
+)
+
+// Binding a fixed port is retried this often, for at most bindRetryLimit,
+// while a previous incarnation's socket still holds it.
+const (
+	bindRetryInterval = 10 * time.Millisecond
+	bindRetryLimit    = 5 * time.Second
+)
+
+// open starts a new incarnation of the agent listening on port.
+func (a *Agent) open(ctx context.Context, port uint16, ph phase) error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return ErrClosed
+	}
+	inc := a.inc
+	a.mu.Unlock()
+	w, err := listen(ctx, a.cfg.Profile.Framing, port, incarnation{a, inc})
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	if a.closed || a.inc != inc {
+		a.mu.Unlock()
+		w.close()
+		return fmt.Errorf("agentsim: agent stopped while starting")
+	}
+	a.wire, a.phase = w, ph
+	if a.self.IsZero() { // only in Start: the UPID is the same after a restart
+		a.self = w.self()
+	}
+	a.trace.add(Entry{Dir: AtAgent, Name: EventAgentStarted,
+		Detail: fmt.Sprintf("%s profile=%s framing=%s", a.self, a.cfg.Profile, a.cfg.Profile.Framing)})
+	a.broadcastLocked()
+	a.mu.Unlock()
+	return nil
+}
+
+// listen opens the legacy transport, retrying a busy fixed port.
+func listen(ctx context.Context, f messenger.Framing, port uint16, s sink) (transport, error) {
+	ctx, cancel := context.WithTimeout(ctx, bindRetryLimit)
+	defer cancel()
+	for {
+		w, err := newLegacyWire(f, port, s)
+		if err == nil {
+			return w, nil
+		}
+		if port == 0 {
+			return nil, fmt.Errorf("agentsim: %w", err)
+		}
+		t := time.NewTimer(bindRetryInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("agentsim: listening on port %d: %w (last error: %v)", port, ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+// incarnation is the sink of one transport: what it hears after the agent
+// went down is void.
+type incarnation struct {
+	a *Agent
+	n int
+}
+
+// current locks the agent if this incarnation is still the live one.
+func (i incarnation) current() bool {
+	i.a.mu.Lock()
+	if i.a.inc == i.n && i.a.wire != nil {
+		return true
+	}
+	i.a.mu.Unlock()
+	return false
+}
+
+func (i incarnation) received(from upid.UPID, m proto.Message) {
+	if !i.current() {
+		return
+	}
+	defer i.a.mu.Unlock()
+	i.a.receivedLocked(from, m)
+	i.a.broadcastLocked()
+}
+
+func (i incarnation) unreadable(from upid.UPID, name string, err error) {
+	i.a.trace.add(Entry{Dir: FromExecutor, Name: shortName(name), Detail: fmt.Sprintf("from %s: %v", from, err)})
+	i.a.trace.add(Entry{Dir: AtAgent, Name: EventIgnored, Detail: shortName(name) + " dropped"})
+}
+
+func (i incarnation) linkBroken(u upid.UPID) {
+	if !i.current() {
+		return
+	}
+	defer i.a.mu.Unlock()
+	// Slave::exited handles only the master: executors are watched by
+	// their containerizer (PROTOCOL.md §3.7), so this is only recorded.
+	i.a.trace.add(Entry{Dir: AtAgent, Name: EventLinkBroken, Detail: u.String()})
+}
+
+func (i incarnation) rejected(r messenger.Rejection) {
+	i.a.trace.add(Entry{Dir: AtAgent, Name: EventRejected,
+		Detail: fmt.Sprintf("%d from %s: %s", r.Status, r.Peer, r.Reason)})
+}
+
+// afterLocked runs f, with the lock held, after d unless the agent goes
+// down first; lost, if not nil, is called instead when it does.
+func (a *Agent) afterLocked(d time.Duration, f, lost func()) {
+	inc := a.inc
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if _, ok := a.timers[t]; !ok || a.inc != inc {
+			return
+		}
+		delete(a.timers, t)
+		f()
+		a.broadcastLocked()
+	})
+	a.timers[t] = lost
+}
+
+func (a *Agent) stopTimersLocked() {
+	for t, lost := range a.timers {
+		delete(a.timers, t)
+		if t.Stop() && lost != nil {
+			lost()
+		}
+	}
+}

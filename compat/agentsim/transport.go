@@ -1,0 +1,98 @@
+package agentsim
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/gogo/protobuf/proto"
+
+	"github.com/mesos-shim/executor/mesosproto"
+	"github.com/mesos-shim/executor/messenger"
+	"github.com/mesos-shim/executor/upid"
+)
+
+// AgentProcessID is the libprocess id of the agent process.
+const AgentProcessID = "slave(1)"
+
+// transport is the agent's end of one wire generation, alive for one
+// incarnation of the agent (Restart makes a new one). The agent's logic
+// speaks the legacy messages, as slave.cpp does internally; a transport
+// moves them and hands what it receives to a sink, decoded. The legacy wire
+// is the only one so far. A v1 transport would serve /api/v1/executor and
+// convert at its edge with package compat (EventFromLegacy for what the
+// agent sends, LegacyFromCall for what it receives).
+type transport interface {
+	self() upid.UPID
+	send(to upid.UPID, m proto.Message) error
+	link(to upid.UPID) error
+	close()
+}
+
+// sink receives what a transport hears.
+type sink interface {
+	received(from upid.UPID, m proto.Message)
+	unreadable(from upid.UPID, name string, err error)
+	linkBroken(u upid.UPID)
+	rejected(r messenger.Rejection)
+}
+
+// legacyWire is the libprocess transport: a messenger serving slave(1).
+type legacyWire struct {
+	m    *messenger.Messenger
+	sink sink
+}
+
+// newLegacyWire listens on 127.0.0.1:port (0: ephemeral) as slave(1).
+func newLegacyWire(framing messenger.Framing, port uint16, s sink) (*legacyWire, error) {
+	w := &legacyWire{sink: s}
+	m, err := messenger.New(messenger.Config{
+		ProcessID: AgentProcessID,
+		BindIP:    netip.AddrFrom4([4]byte{127, 0, 0, 1}),
+		BindPort:  port,
+		Framing:   framing,
+		Handler:   w.receive,
+		Exited:    s.linkBroken,
+		Rejected:  s.rejected,
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.m = m
+	return w, nil
+}
+
+func (w *legacyWire) self() upid.UPID { return w.m.UPID() }
+
+func (w *legacyWire) send(to upid.UPID, m proto.Message) error {
+	body, err := proto.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("agentsim: encoding %s: %w", mesosproto.Name(m), err)
+	}
+	return w.m.Send(messenger.Message{To: to, Name: mesosproto.Name(m), Body: body})
+}
+
+func (w *legacyWire) link(to upid.UPID) error { return w.m.Link(to) }
+
+func (w *legacyWire) close() { w.m.Close() }
+
+// executorMessages are the messages an agent handles from an executor.
+var executorMessages = map[string]func() proto.Message{
+	"mesos.internal.RegisterExecutorMessage":    func() proto.Message { return new(mesosproto.RegisterExecutorMessage) },
+	"mesos.internal.ReregisterExecutorMessage":  func() proto.Message { return new(mesosproto.ReregisterExecutorMessage) },
+	"mesos.internal.StatusUpdateMessage":        func() proto.Message { return new(mesosproto.StatusUpdateMessage) },
+	"mesos.internal.ExecutorToFrameworkMessage": func() proto.Message { return new(mesosproto.ExecutorToFrameworkMessage) },
+}
+
+func (w *legacyWire) receive(msg messenger.Message) {
+	newMsg, ok := executorMessages[msg.Name]
+	if !ok {
+		w.sink.unreadable(msg.From, msg.Name, fmt.Errorf("no handler for %s", msg.Name))
+		return
+	}
+	m := newMsg()
+	if err := mesosproto.Unmarshal(msg.Body, m); err != nil {
+		w.sink.unreadable(msg.From, msg.Name, err)
+		return
+	}
+	w.sink.received(msg.From, m)
+}

@@ -1,0 +1,111 @@
+package agentsim
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+)
+
+// waitFor blocks until done, evaluated with the lock held after every
+// change of the agent, returns true, or ctx ends, or the agent is closed.
+func (a *Agent) waitFor(ctx context.Context, what string, done func() bool) error {
+	for {
+		a.mu.Lock()
+		ok, closed, changed := done(), a.closed, a.changed
+		a.mu.Unlock()
+		switch {
+		case ok:
+			return nil
+		case closed:
+			return fmt.Errorf("agentsim: waiting for %s: %w", what, ErrClosed)
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("agentsim: waiting for %s: %w", what, ctx.Err())
+		}
+	}
+}
+
+// WaitRegistered waits until the executor is registered (RUNNING). It fails
+// at once if the agent refused the executor instead.
+func (a *Agent) WaitRegistered(ctx context.Context) error {
+	var state ExecutorState
+	err := a.waitFor(ctx, "registration", func() bool {
+		state = a.exec.state
+		return state != Registering
+	})
+	if err == nil && state != Running {
+		err = fmt.Errorf("agentsim: executor not registered: it is %s", state)
+	}
+	return err
+}
+
+// WaitState waits until the executor is in state s.
+func (a *Agent) WaitState(ctx context.Context, s ExecutorState) error {
+	return a.waitFor(ctx, "executor "+s.String(), func() bool { return a.exec.state == s })
+}
+
+// WaitUpdate waits for an accepted update of task taskID in state and
+// returns it (the first one, replays included).
+func (a *Agent) WaitUpdate(ctx context.Context, taskID string, state mesos.TaskState) (Update, error) {
+	var found Update
+	err := a.waitFor(ctx, fmt.Sprintf("%s of task %s", state, taskID), func() bool {
+		for _, u := range a.updates {
+			if u.TaskID == taskID && u.State == state {
+				found = u
+				found.Acks = a.acks[uuidKey(u.UUID)]
+				return true
+			}
+		}
+		return false
+	})
+	return found, err
+}
+
+// WaitAllAcknowledged waits until every accepted update that has a valid
+// pid has been acknowledged at least once.
+func (a *Agent) WaitAllAcknowledged(ctx context.Context) error {
+	return a.waitFor(ctx, "every acknowledgement", func() bool {
+		for _, u := range a.updates {
+			if a.acks[uuidKey(u.UUID)] == 0 && ackable(u.PID) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// WaitFrameworkMessage waits until the executor has sent a framework
+// message with exactly data.
+func (a *Agent) WaitFrameworkMessage(ctx context.Context, data []byte) error {
+	return a.waitFor(ctx, fmt.Sprintf("framework message %q", data), func() bool {
+		for _, m := range a.msgs {
+			if bytes.Equal(m, data) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// WaitExecutorExit waits until the process LaunchExecutor started has
+// ended and returns how.
+func (a *Agent) WaitExecutorExit(ctx context.Context) (ExitStatus, error) {
+	var status ExitStatus
+	var launched bool
+	err := a.waitFor(ctx, "executor exit", func() bool {
+		launched = a.proc != nil
+		if launched && a.proc.exited {
+			status = a.proc.status
+			return true
+		}
+		return !launched
+	})
+	if err == nil && !launched {
+		err = fmt.Errorf("agentsim: no executor process was launched")
+	}
+	return status, err
+}
