@@ -55,6 +55,7 @@ type Core struct {
 	status     mesos.Status
 	registered bool // Registered was delivered
 	book       book
+	early      []*executor.Event // work that overtook the registration reply
 
 	recoveryDeadline time.Time
 	graceDeadline    time.Time

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -83,7 +84,7 @@ func TestStartTwiceIsRefused(t *testing.T) {
 	require.Equal(t, mesos.DRIVER_RUNNING, h.c.Status())
 }
 
-func TestNothingIsDeliveredBeforeRegistered(t *testing.T) {
+func TestWorkThatOvertakesRegistrationIsDeliveredRightAfterRegistered(t *testing.T) {
 	h := newHarness(t, testConfig())
 	h.step(Start{})
 	for _, in := range []Input{launchEvent("t1"),
@@ -91,10 +92,21 @@ func TestNothingIsDeliveredBeforeRegistered(t *testing.T) {
 		Event{&executor.Event{Type: executor.Event_MESSAGE, Message: &executor.Event_Message{Data: []byte("x")}}},
 	} {
 		out := h.step(in)
-		require.Empty(t, out.Callbacks)
-		require.NotEmpty(t, out.Logs, "a dropped event is logged")
+		require.Empty(t, out.Callbacks, "nothing before Registered")
+		require.NotEmpty(t, out.Logs, "a held event is logged")
 	}
-	require.Equal(t, []CallbackKind{Registered}, kinds(h.step(subscribedEvent())))
+	require.Equal(t, []CallbackKind{Registered, LaunchTask, KillTask, FrameworkMessage}, kinds(h.step(subscribedEvent())))
+}
+
+func TestEarlyEventsAreBounded(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.step(Start{})
+	for i := 0; i < maxEarlyEvents; i++ {
+		h.step(launchEvent(fmt.Sprint("t", i)))
+	}
+	out := h.step(launchEvent("one-too-many"))
+	require.Contains(t, out.Logs[0].Text, "too many")
+	require.Len(t, h.step(subscribedEvent()).Callbacks, 1+maxEarlyEvents)
 }
 
 func TestWorkEventsBecomeCallbacks(t *testing.T) {

@@ -38,6 +38,11 @@ func (c *Core) subscribed(s *executor.Event_Subscribed, out *Output) {
 		c.registered, c.state = true, StateConnected
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Registered,
 			Executor: &s.ExecutorInfo, Framework: &s.FrameworkInfo, Agent: &s.AgentInfo})
+		early := c.early
+		c.early = nil
+		for _, e := range early {
+			c.work(e, out)
+		}
 	case c.lostAgent():
 		c.state, c.recoveryDeadline = StateConnected, time.Time{}
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Reregistered, Agent: &s.AgentInfo})
@@ -72,7 +77,11 @@ func (c *Core) agentError(e *executor.Event_Error, out *Output) {
 // agent to be connected, as the C++ driver has required since Mesos 1.4.
 func (c *Core) work(e *executor.Event, out *Output) {
 	name := e.Type.String()
-	if !c.registered || c.state == StateShuttingDown {
+	if c.state == StateRegistering && !c.registered {
+		c.holdEarly(e, out)
+		return
+	}
+	if c.state == StateShuttingDown {
 		c.logf(out, Warning, "dropping "+name+" event while "+c.state.String())
 		return
 	}
@@ -123,4 +132,20 @@ func uuidString(b []byte) string {
 		out = append(out, hex[x>>4], hex[x&15])
 	}
 	return string(out)
+}
+
+// maxEarlyEvents bounds the events held before registration completes.
+const maxEarlyEvents = 1024
+
+// holdEarly keeps an event that overtook the registration reply: agents
+// before 0.27 send each message on its own connection, so a RunTaskMessage
+// can arrive before ExecutorRegisteredMessage. It is delivered right after
+// Registered, keeping Registered first without losing the task.
+func (c *Core) holdEarly(e *executor.Event, out *Output) {
+	if len(c.early) >= maxEarlyEvents {
+		c.logf(out, Warning, "dropping "+e.Type.String()+" event: too many events before registration")
+		return
+	}
+	c.early = append(c.early, e)
+	c.logf(out, Info, "holding "+e.Type.String()+" event that arrived before the registration reply")
 }
