@@ -104,7 +104,7 @@ func TestMessagesFromStrangersAreDropped(t *testing.T) {
 
 	stranger := startFakeAgent(t, 0)
 	stranger.send(from, registeredMessage())
-	agent.send(from, &mesosproto.FrameworkToExecutorMessage{Data: []byte("garbage follows")})
+	stranger.send(from, &mesosproto.FrameworkToExecutorMessage{Data: []byte("from a stranger")})
 	require.NoError(t, agent.m.Send(messenger.Message{To: from.From, Name: "mesos.internal.RunTaskMessage", Body: []byte{0xff, 0xff}}))
 	require.NoError(t, agent.m.Send(messenger.Message{To: from.From, Name: "mesos.internal.NoSuchMessage"}))
 	agent.send(from, registeredMessage())
