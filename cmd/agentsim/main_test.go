@@ -42,13 +42,13 @@ func TestParseFlags(t *testing.T) {
 }
 
 // The demo against the real examples/command-executor, built here: what
-// `make demo` runs, for every profile from 1.0 on.
+// `make demo` runs, on every agent generation and its framing.
 func TestDemoPassesWithTheCommandExecutor(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs examples/command-executor")
 	}
 	bin := buildCommandExecutor(t)
-	for _, p := range []agentsim.Profile{agentsim.Mesos1x, agentsim.Newest()} {
+	for _, p := range agentsim.Profiles() {
 		t.Run(p.Name, func(t *testing.T) {
 			var buf bytes.Buffer
 			code := run(options{executor: bin, profile: p, scenario: demo, timeout: 30 * time.Second}, &buf)
@@ -63,9 +63,14 @@ func TestOrphanExitsOnItsOwn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs examples/command-executor")
 	}
-	var buf bytes.Buffer
-	code := run(options{executor: buildCommandExecutor(t), profile: agentsim.Newest(), scenario: orphan, timeout: 30 * time.Second}, &buf)
-	require.Zero(t, code, "%s", buf.String())
+	bin := buildCommandExecutor(t)
+	for _, p := range agentsim.Profiles() {
+		t.Run(p.Name, func(t *testing.T) {
+			var buf bytes.Buffer
+			code := run(options{executor: bin, profile: p, scenario: orphan, timeout: 30 * time.Second}, &buf)
+			require.Zero(t, code, "%s", buf.String())
+		})
+	}
 }
 
 // buildCommandExecutor builds examples/command-executor once per test.

@@ -24,6 +24,8 @@ const AgentProcessID = "slave(1)"
 type transport interface {
 	self() upid.UPID
 	send(to upid.UPID, m proto.Message) error
+	// sendRaw sends a body as it is, for fault injection.
+	sendRaw(to upid.UPID, name string, body []byte) error
 	link(to upid.UPID) error
 	close()
 }
@@ -69,6 +71,10 @@ func (w *legacyWire) send(to upid.UPID, m proto.Message) error {
 		return fmt.Errorf("agentsim: encoding %s: %w", mesosproto.Name(m), err)
 	}
 	return w.m.Send(messenger.Message{To: to, Name: mesosproto.Name(m), Body: body})
+}
+
+func (w *legacyWire) sendRaw(to upid.UPID, name string, body []byte) error {
+	return w.m.Send(messenger.Message{To: to, Name: name, Body: body})
 }
 
 func (w *legacyWire) link(to upid.UPID) error { return w.m.Link(to) }
