@@ -178,7 +178,7 @@ var scenarios = []scenario{
 			s.must(s.agent.InjectRaw("mesos.internal.KillTaskMessage", []byte("\x12\x03\x0a"))) // truncated
 			s.must(s.agent.InjectRaw("mesos.internal.NoSuchMessage", []byte("x")))
 			s.must(s.agent.InjectRaw(mesosproto.ExecutorEventName, []byte{0x08, 0x05})) // a MESSAGE event
-			s.must(s.agent.InjectRaw("mesos.internal.RunTaskMessage", nil))            // no task
+			s.must(s.agent.InjectRaw("mesos.internal.RunTaskMessage", nil))             // no task
 			s.must(s.agent.InjectFromStranger(&mesosproto.FrameworkToExecutorMessage{Data: []byte("from a stranger")}))
 			s.must(s.agent.InjectFromStranger(&mesosproto.ShutdownExecutorMessage{}))
 			s.must(s.agent.FrameworkMessage([]byte("still here")))
