@@ -46,6 +46,15 @@ type Config struct {
 	// Terminate asks for the process group to be ended once the shutdown
 	// grace period has passed.
 	Terminate bool
+	// Resubscribe says the executor reconnects by itself (the v1 wire):
+	// after a loss it subscribes again at once, then after random delays
+	// of at most BackoffMax, until the recovery timeout. Otherwise (the
+	// legacy wire) it waits for the restarted agent's Reconnect.
+	Resubscribe bool
+	BackoffMax  time.Duration
+	// Jitter returns a uniformly random duration in [0, max]; the driver
+	// supplies it so that the core needs no source of randomness.
+	Jitter func(max time.Duration) time.Duration
 }
 
 // Core is the lifecycle state machine. The zero value is not usable; call New.
@@ -59,6 +68,7 @@ type Core struct {
 
 	recoveryDeadline time.Time
 	graceDeadline    time.Time
+	resubscribeAt    time.Time // next subscription attempt, v1 only
 }
 
 // New returns a core in StateNew with status DRIVER_NOT_STARTED.
@@ -97,6 +107,8 @@ func (c *Core) Step(now time.Time, in Input) Output {
 		c.lost(now, in, &out)
 	case Tick:
 		c.tick(now, &out)
+	case WireChanged:
+		c.cfg.Resubscribe = in.Resubscribe
 	case CallbackPanicked:
 		c.abort(&out, "executor callback panicked: "+in.Message)
 	}
@@ -104,10 +116,13 @@ func (c *Core) Step(now time.Time, in Input) Output {
 	return out
 }
 
+// deadline is the earliest of the core's deadlines (zero: none).
 func (c *Core) deadline() time.Time {
-	d := c.recoveryDeadline
-	if !c.graceDeadline.IsZero() && (d.IsZero() || c.graceDeadline.Before(d)) {
-		d = c.graceDeadline
+	var d time.Time
+	for _, t := range []time.Time{c.recoveryDeadline, c.graceDeadline, c.resubscribeAt} {
+		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
 	}
 	return d
 }
@@ -148,7 +163,7 @@ func (c *Core) abort(out *Output, reason string) {
 
 func (c *Core) end(out *Output) {
 	c.state = StateEnded
-	c.recoveryDeadline, c.graceDeadline = time.Time{}, time.Time{}
+	c.recoveryDeadline, c.graceDeadline, c.resubscribeAt = time.Time{}, time.Time{}, time.Time{}
 	out.Connection = Close
 }
 

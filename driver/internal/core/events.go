@@ -44,7 +44,7 @@ func (c *Core) subscribed(s *executor.Event_Subscribed, out *Output) {
 			c.work(e, out)
 		}
 	case c.lostAgent():
-		c.state, c.recoveryDeadline = StateConnected, time.Time{}
+		c.state, c.recoveryDeadline, c.resubscribeAt = StateConnected, time.Time{}, time.Time{}
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Reregistered, Agent: &s.AgentInfo})
 		for _, held := range c.book.releaseHeld() {
 			out.Calls = append(out.Calls, c.updateCall(held))

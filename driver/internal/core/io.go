@@ -37,8 +37,18 @@ type Event struct{ Event *executor.Event }
 // executor register again (ReconnectExecutorMessage).
 type Reconnect struct{ AgentID string }
 
-// Lost says the connection to the agent broke.
-type Lost struct{ Cause string }
+// Lost says the connection to the agent broke, or an attempt to subscribe
+// failed. Retry says the failure is temporary (the agent is recovering, or
+// restarting): an executor that re-subscribes by itself tries again.
+type Lost struct {
+	Cause string
+	Retry bool
+}
+
+// WireChanged says the driver now speaks another wire, before the first
+// registration succeeded (the v1 endpoint was missing and the driver fell
+// back to the legacy wire). Resubscribe is the new wire's recovery style.
+type WireChanged struct{ Resubscribe bool }
 
 // Tick says time has passed; the core checks its deadlines against now.
 type Tick struct{}
@@ -55,6 +65,7 @@ func (Event) isInput()            {}
 func (Reconnect) isInput()        {}
 func (Lost) isInput()             {}
 func (Tick) isInput()             {}
+func (WireChanged) isInput()      {}
 func (CallbackPanicked) isInput() {}
 
 // Output is what the driver must do, in this order: apply Connection, send

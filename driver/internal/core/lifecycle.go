@@ -103,7 +103,7 @@ func (c *Core) resubscribeCall() *executor.Call {
 func (c *Core) lost(now time.Time, in Lost, out *Output) {
 	switch c.state {
 	case StateRegistering:
-		c.beginShutdown(now, out, "lost the agent before registering: "+in.Cause)
+		c.lostWhileRegistering(now, in, out)
 	case StateConnected:
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Disconnected})
 		if !c.cfg.Checkpoint {
@@ -113,15 +113,63 @@ func (c *Core) lost(now time.Time, in Lost, out *Output) {
 		c.state = StateDisconnected
 		c.recoveryDeadline = now.Add(c.cfg.RecoveryTimeout)
 		c.logf(out, Warning, fmt.Sprintf("lost the agent (%s); waiting up to %v for it to recover", in.Cause, c.cfg.RecoveryTimeout))
+		if c.cfg.Resubscribe {
+			c.resubscribe(out)
+		}
 	case StateReregistering:
 		c.state = StateDisconnected
-		c.logf(out, Warning, "lost the agent again while reregistering: "+in.Cause)
+		c.logf(out, Info, "reregistration failed: "+in.Cause)
+		c.scheduleResubscribe(now)
 	default:
 		c.logf(out, Info, "connection closed while "+c.state.String()+": "+in.Cause)
 	}
 }
 
+// lostWhileRegistering retries a temporary failure of a first subscription
+// on the v1 wire; anything else means this executor cannot register.
+func (c *Core) lostWhileRegistering(now time.Time, in Lost, out *Output) {
+	if c.cfg.Resubscribe && in.Retry {
+		c.logf(out, Info, "subscription refused for now ("+in.Cause+"); trying again")
+		c.scheduleResubscribe(now)
+		return
+	}
+	c.beginShutdown(now, out, "lost the agent before registering: "+in.Cause)
+}
+
+// scheduleResubscribe arms the next subscription attempt after a random
+// delay within the backoff bound (v1 only).
+func (c *Core) scheduleResubscribe(now time.Time) {
+	if !c.cfg.Resubscribe {
+		return
+	}
+	var delay time.Duration
+	if c.cfg.Jitter != nil {
+		delay = c.cfg.Jitter(c.cfg.BackoffMax)
+	}
+	c.resubscribeAt = now.Add(delay)
+}
+
+// resubscribe opens a fresh subscription: the first registration again if
+// it never succeeded, otherwise with everything unacknowledged.
+func (c *Core) resubscribe(out *Output) {
+	c.resubscribeAt = time.Time{}
+	out.Connection = Open
+	if c.state == StateRegistering {
+		out.Calls = append(out.Calls, c.call(executor.Call_SUBSCRIBE))
+		return
+	}
+	c.state = StateReregistering
+	out.Calls = append(out.Calls, c.resubscribeCall())
+}
+
 func (c *Core) tick(now time.Time, out *Output) {
+	if !c.resubscribeAt.IsZero() && !now.Before(c.resubscribeAt) {
+		if c.state == StateRegistering || c.state == StateDisconnected {
+			c.resubscribe(out)
+		} else {
+			c.resubscribeAt = time.Time{}
+		}
+	}
 	if !c.recoveryDeadline.IsZero() && !now.Before(c.recoveryDeadline) {
 		c.recoveryDeadline = time.Time{}
 		if c.lostAgent() {
@@ -143,7 +191,7 @@ func (c *Core) beginShutdown(now time.Time, out *Output, reason string) {
 		return
 	}
 	c.state = StateShuttingDown
-	c.recoveryDeadline = time.Time{}
+	c.recoveryDeadline, c.resubscribeAt = time.Time{}, time.Time{}
 	out.Callbacks = append(out.Callbacks, Callback{Kind: Shutdown})
 	if c.cfg.Terminate {
 		c.graceDeadline = now.Add(c.cfg.ShutdownGracePeriod)

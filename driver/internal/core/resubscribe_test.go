@@ -1,0 +1,80 @@
+package core
+
+import (
+	"testing"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
+	"github.com/stretchr/testify/require"
+)
+
+// v1Config re-subscribes by itself with a fixed "random" delay.
+func v1Config() Config {
+	cfg := testConfig()
+	cfg.Resubscribe = true
+	cfg.BackoffMax = 2 * time.Second
+	cfg.Jitter = func(max time.Duration) time.Duration { return max / 2 }
+	return cfg
+}
+
+func TestV1LossResubscribesAtOnceWithEverythingUnacknowledged(t *testing.T) {
+	h := registered(t, v1Config())
+	h.step(launchEvent("t1"))
+	h.step(statusUpdate("t1", mesos.TASK_RUNNING, 1))
+	out := h.step(Lost{Cause: "EOF"})
+	require.Equal(t, []CallbackKind{Disconnected}, kinds(out))
+	require.Equal(t, Open, out.Connection)
+	require.Len(t, out.Calls, 1)
+	require.Equal(t, executor.Call_SUBSCRIBE, out.Calls[0].Type)
+	require.Len(t, out.Calls[0].Subscribe.UnacknowledgedUpdates, 1)
+	require.Len(t, out.Calls[0].Subscribe.UnacknowledgedTasks, 1)
+	require.Equal(t, []CallbackKind{Reregistered}, kinds(h.step(subscribedEvent())))
+}
+
+func TestV1FailedResubscriptionsRetryAfterJitterUntilTheRecoveryTimeout(t *testing.T) {
+	cfg := v1Config()
+	cfg.RecoveryTimeout = 5 * time.Second
+	h := registered(t, cfg)
+	h.step(Lost{Cause: "EOF"})
+	out := h.step(Lost{Cause: "connection refused", Retry: true})
+	require.Empty(t, out.Calls)
+	require.Equal(t, h.now.Add(time.Second), out.Deadline, "the jittered delay")
+	require.Empty(t, h.advance(time.Second-1).Calls)
+	out = h.advance(1)
+	require.Len(t, out.Calls, 1, "the next attempt")
+	require.Empty(t, kinds(out), "Disconnected was reported once")
+	h.step(Lost{Cause: "503", Retry: true})
+	h.advance(time.Second)
+	h.step(Lost{Cause: "503", Retry: true})
+	out = h.advance(5 * time.Second)
+	require.Equal(t, []CallbackKind{Shutdown}, kinds(out), "recovery timeout")
+	require.Empty(t, h.advance(time.Hour).Calls, "no attempt after giving up")
+}
+
+func TestV1FirstSubscriptionRefusedForNowIsRetried(t *testing.T) {
+	h := newHarness(t, v1Config())
+	h.step(Start{})
+	out := h.step(Lost{Cause: "503 Agent has not finished recovery", Retry: true})
+	require.Empty(t, kinds(out))
+	out = h.advance(time.Second)
+	require.Len(t, out.Calls, 1)
+	require.Nil(t, out.Calls[0].Subscribe, "still a first registration")
+	require.Equal(t, []CallbackKind{Registered}, kinds(h.step(subscribedEvent())))
+}
+
+func TestV1FirstSubscriptionFailingForGoodShutsDown(t *testing.T) {
+	h := newHarness(t, v1Config())
+	h.step(Start{})
+	require.Equal(t, []CallbackKind{Shutdown}, kinds(h.step(Lost{Cause: "400 Framework cannot be found"})))
+}
+
+func TestFallbackToTheLegacyWireWaitsForTheAgent(t *testing.T) {
+	h := newHarness(t, v1Config())
+	h.step(Start{})
+	h.step(WireChanged{Resubscribe: false})
+	h.step(subscribedEvent())
+	out := h.step(Lost{Cause: "EOF"})
+	require.Equal(t, []CallbackKind{Disconnected}, kinds(out))
+	require.Empty(t, out.Calls, "the legacy wire waits for the agent's Reconnect")
+}
