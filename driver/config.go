@@ -25,6 +25,21 @@ const (
 	EnvHTTPCommandExecutor    = "MESOS_HTTP_COMMAND_EXECUTOR"
 	EnvExecutorAuthToken      = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN"
 	EnvLocal                  = "MESOS_LOCAL"
+
+	// EnvProtocol is this driver's own variable: "auto" (the default),
+	// "v0" (the legacy libprocess wire) or "v1" (the HTTP API). It
+	// overrides the choice the driver makes from the agent's environment.
+	EnvProtocol = "MESOS_SHIM_PROTOCOL"
+)
+
+// Protocol names a wire.
+type Protocol string
+
+// The wires, and auto for the driver's own choice.
+const (
+	ProtocolAuto Protocol = "auto"
+	ProtocolV0   Protocol = "v0"
+	ProtocolV1   Protocol = "v1"
 )
 
 // Defaults the C++ driver uses when the agent sets no value.
@@ -67,6 +82,26 @@ type Config struct {
 	// exiting.
 	KeepProcessGroup bool
 
+	// Protocol picks the wire: ProtocolAuto (or empty) lets the driver
+	// choose from the agent's environment, ProtocolV0 and ProtocolV1 force
+	// one (MESOS_SHIM_PROTOCOL).
+	Protocol Protocol
+	// AuthToken is the agent's executor token (1.3+), sent as a Bearer
+	// token on the v1 wire. It is never logged.
+	AuthToken string
+	// HTTPCommandExecutor is MESOS_HTTP_COMMAND_EXECUTOR as set: agents
+	// set it from 1.0 on, so its presence dates the agent.
+	HTTPCommandExecutor string
+	// AgentSetGracePeriod says the agent exported the shutdown grace
+	// period, as agents do from 0.28 on.
+	AgentSetGracePeriod bool
+	// SubscribeTimeout bounds the wait for SUBSCRIBED on a first v1
+	// subscription before falling back to the legacy wire (0.25 and 0.26
+	// agents have a stub endpoint that never answers). Zero: 10 s.
+	SubscribeTimeout time.Duration
+	// MaxEventBytes bounds one v1 event. Zero: 256 MiB.
+	MaxEventBytes int
+
 	// Getenv reads the rest of the environment (LIBPROCESS_*); nil means
 	// no variables.
 	Getenv func(string) string
@@ -89,6 +124,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SubscriptionBackoffMax: DefaultSubscriptionBackoffMax,
 		AgentEndpoint:          getenv(EnvAgentEndpoint),
 		Local:                  getenv(EnvLocal) != "",
+		Protocol:               r.protocol(EnvProtocol),
+		AuthToken:              getenv(EnvExecutorAuthToken),
+		HTTPCommandExecutor:    getenv(EnvHTTPCommandExecutor),
+		AgentSetGracePeriod:    getenv(EnvShutdownGracePeriod) != "",
 		Getenv:                 getenv,
 	}
 	if c.Sandbox == "" {
@@ -151,4 +190,16 @@ func (r *envReader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+func (r *envReader) protocol(name string) Protocol {
+	switch p := Protocol(r.getenv(name)); p {
+	case "", ProtocolAuto:
+		return ProtocolAuto
+	case ProtocolV0, ProtocolV1:
+		return p
+	default:
+		r.problems = append(r.problems, fmt.Errorf("%s=%q: want auto, v0 or v1", name, p))
+		return ProtocolAuto
+	}
 }

@@ -54,6 +54,9 @@ func NewFromEnv(exec Executor) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Nothing else in this process needs the agent's token: keep it from
+	// leaking into the environment of the tasks the executor starts.
+	os.Unsetenv(EnvExecutorAuthToken)
 	return New(exec, cfg)
 }
 
