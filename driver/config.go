@@ -101,6 +101,8 @@ type Config struct {
 	SubscribeTimeout time.Duration
 	// MaxEventBytes bounds one v1 event. Zero: 256 MiB.
 	MaxEventBytes int
+	// JSON speaks JSON on the v1 wire instead of protobuf.
+	JSON bool
 
 	// Getenv reads the rest of the environment (LIBPROCESS_*); nil means
 	// no variables.

@@ -96,9 +96,9 @@ func TestShutdownGracePeriodEndsTheProcessGroup(t *testing.T) {
 
 func TestKeepProcessGroupTurnsTheEndOff(t *testing.T) {
 	cfg := Config{ShutdownGracePeriod: time.Millisecond, KeepProcessGroup: true}
-	require.False(t, coreConfig(cfg).Terminate)
+	require.False(t, coreConfig(cfg, false).Terminate)
 	cfg.KeepProcessGroup, cfg.Local = false, true
-	require.False(t, coreConfig(cfg).Terminate, "MESOS_LOCAL never ends the group")
+	require.False(t, coreConfig(cfg, false).Terminate, "MESOS_LOCAL never ends the group")
 	cfg.Local = false
-	require.True(t, coreConfig(cfg).Terminate)
+	require.True(t, coreConfig(cfg, false).Terminate)
 }

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/golang/glog"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -35,6 +37,7 @@ type Driver struct {
 
 	newWire func(poster) (wire, error)
 	wire    wire
+	choice  choice
 }
 
 // request is one thing for the loop to do: a core input, or, when input is
@@ -43,6 +46,9 @@ type request struct {
 	input     core.Input
 	reply     chan core.Output // nil for inputs nobody waits on
 	ackWaiter chan struct{}
+	// gen, when tagged, is the wire subscription the input came from.
+	gen    int
+	tagged bool
 }
 
 var _ ExecutorDriver = (*Driver)(nil)
@@ -65,28 +71,41 @@ func New(exec Executor, cfg Config) (*Driver, error) {
 	if exec == nil {
 		return nil, errors.New("driver: nil Executor")
 	}
+	ch := chooseWire(cfg)
 	d := &Driver{
 		exec:       exec,
 		cfg:        cfg,
-		core:       core.New(coreConfig(cfg)),
+		choice:     ch,
+		core:       core.New(coreConfig(cfg, ch.wire == ProtocolV1)),
 		requests:   make(chan request, 64),
 		ended:      make(chan struct{}),
 		loopDone:   make(chan struct{}),
 		loopExited: make(chan struct{}),
 		terminate:  endProcessGroup,
 	}
-	d.newWire = func(p poster) (wire, error) { return newLegacyWire(cfg, p) }
+	d.newWire = func(poster) (wire, error) { return newNegotiatedWire(d, cfg) }
 	d.status.Store(int32(mesos.DRIVER_NOT_STARTED))
 	return d, nil
 }
 
-func coreConfig(cfg Config) core.Config {
+func coreConfig(cfg Config, resubscribe bool) core.Config {
 	return core.Config{
 		FrameworkID: cfg.FrameworkID, ExecutorID: cfg.ExecutorID, AgentID: cfg.AgentID,
 		Checkpoint: cfg.Checkpoint, RecoveryTimeout: cfg.RecoveryTimeout,
 		ShutdownGracePeriod: cfg.ShutdownGracePeriod,
 		Terminate:           !cfg.Local && !cfg.KeepProcessGroup,
+		Resubscribe:         resubscribe,
+		BackoffMax:          cfg.SubscriptionBackoffMax,
+		Jitter:              jitter,
 	}
+}
+
+// jitter is a uniformly random duration in [0, max].
+func jitter(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	return time.Duration(mathrand.Int64N(int64(max) + 1))
 }
 
 // Start implements ExecutorDriver.
@@ -186,6 +205,15 @@ func (d *Driver) AwaitAcknowledgements(ctx context.Context) error {
 	}
 }
 
+// Protocol is the wire the driver speaks: ProtocolV0 or ProtocolV1, once
+// started (a v1 driver may have fallen back to v0 before registering).
+func (d *Driver) Protocol() Protocol {
+	if d.wire == nil {
+		return d.choice.wire
+	}
+	return Protocol(d.wire.name())
+}
+
 // Config returns the configuration the driver was created with, for example
 // to read the sandbox or the shutdown grace period the agent gave.
 func (d *Driver) Config() Config { return d.cfg }
@@ -224,9 +252,18 @@ func (d *Driver) ask(in core.Input) (mesos.Status, error) {
 }
 
 // post delivers an input from a wire or the callback goroutine.
-func (d *Driver) post(in core.Input) {
+func (d *Driver) post(in core.Input) { d.postRequest(request{input: in}) }
+
+// postGen delivers an input from subscription gen of a wire; the loop drops
+// it if that subscription has been replaced meanwhile.
+func (d *Driver) postGen(gen int, in core.Input) {
+	d.postRequest(request{input: in, gen: gen, tagged: true})
+}
+
+func (d *Driver) postRequest(r request) {
+	in := r.input
 	select {
-	case d.requests <- request{input: in}:
+	case d.requests <- r:
 	case <-d.loopExited:
 		glog.V(1).Infof("driver: ended; dropping %T", in)
 	}

@@ -24,9 +24,12 @@ func (d *Driver) loop() {
 		case <-timer.C:
 			r = request{input: core.Tick{}}
 		}
-		if r.input == nil {
+		switch {
+		case r.input == nil:
 			waiters = append(waiters, r.ackWaiter)
-		} else {
+		case r.tagged && !d.wire.live(r.gen):
+			glog.V(1).Infof("driver: dropping %T from a replaced subscription", r.input)
+		default:
 			out := d.core.Step(time.Now(), r.input)
 			d.apply(out, timer)
 			if r.reply != nil {

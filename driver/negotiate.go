@@ -1,5 +1,16 @@
 package driver
 
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/golang/glog"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
+
+	"github.com/mesos-shim/executor/driver/internal/core"
+)
+
 // choice is the wire the driver starts with, why, and whether it may fall
 // back to the legacy wire should the v1 endpoint fail before it ever
 // worked.
@@ -29,4 +40,150 @@ func chooseWire(cfg Config) choice {
 	default:
 		return choice{ProtocolV0, "the agent is 0.28, whose v1 API is experimental; the legacy wire is preferred (set " + EnvProtocol + "=v1 to change)", false}
 	}
+}
+
+// newNegotiatedWire opens the wire chooseWire picks, logging the choice and
+// its reason once. When the v1 wire may fall back, it is wrapped in a
+// negotiator.
+func newNegotiatedWire(d *Driver, cfg Config) (wire, error) {
+	ch := d.choice
+	glog.Infof("driver: speaking %s: %s", ch.wire, ch.reason)
+	if ch.wire == ProtocolV0 {
+		return newLegacyWire(cfg, d.post)
+	}
+	if !ch.fallback {
+		return newHTTPWire(cfg, d.postGen, v1Hooks{})
+	}
+	n := &negotiator{d: d, cfg: cfg}
+	v1, err := newHTTPWire(cfg, d.postGen, v1Hooks{subscribed: n.subscribed, failed: n.failed})
+	if err != nil {
+		return nil, err
+	}
+	n.v1, n.active = v1, v1
+	return n, nil
+}
+
+// negotiator runs the v1 wire until it works, and falls back to the legacy
+// wire if it fails before ever working: no v1 endpoint (404, before 0.25),
+// nothing listening there, or a stub endpoint that never sends SUBSCRIBED
+// (0.25, 0.26). It never switches once a subscription succeeded: an agent
+// cannot take an executor back on the other wire (PROTOCOL.md §6).
+type negotiator struct {
+	d   *Driver
+	cfg Config
+	v1  *httpWire
+
+	mu        sync.Mutex
+	active    wire
+	first     *executor.Call // the first SUBSCRIBE, for the legacy wire
+	timer     *time.Timer
+	succeeded bool
+	fellBack  bool
+}
+
+func (n *negotiator) name() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.active.name()
+}
+
+func (n *negotiator) current() wire {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.active
+}
+
+func (n *negotiator) open() error { return n.current().open() }
+
+func (n *negotiator) send(c *executor.Call) error {
+	n.mu.Lock()
+	if n.first == nil && c.Type == executor.Call_SUBSCRIBE && c.Subscribe == nil {
+		first := *c
+		n.first = &first
+		n.timer = time.AfterFunc(n.subscribeTimeout(), n.timedOut)
+	}
+	w := n.active
+	n.mu.Unlock()
+	return w.send(c)
+}
+
+func (n *negotiator) subscribeTimeout() time.Duration {
+	if n.cfg.SubscribeTimeout > 0 {
+		return n.cfg.SubscribeTimeout
+	}
+	return defaultSubscribeTimeout
+}
+
+func (n *negotiator) live(gen int) bool {
+	n.mu.Lock()
+	onV1 := n.active == wire(n.v1)
+	n.mu.Unlock()
+	return onV1 && n.v1.live(gen)
+}
+
+func (n *negotiator) close() {
+	n.mu.Lock()
+	if n.timer != nil {
+		n.timer.Stop()
+	}
+	n.fellBack = true // no fallback after close
+	w := n.active
+	n.mu.Unlock()
+	if w != wire(n.v1) {
+		n.v1.close()
+	}
+	w.close()
+}
+
+// subscribed: the v1 wire works; stay on it for good.
+func (n *negotiator) subscribed() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.succeeded = true
+	if n.timer != nil {
+		n.timer.Stop()
+	}
+}
+
+// failed decides on a failed first subscription: fall back when the agent
+// has no working v1 endpoint; otherwise let the core retry or give up.
+func (n *negotiator) failed(f subscribeFailure) bool {
+	if !f.noV1 {
+		return false
+	}
+	return n.fallBack("v1 failed before it ever worked (" + f.cause + ")")
+}
+
+func (n *negotiator) timedOut() {
+	n.fallBack(fmt.Sprintf("no SUBSCRIBED within %v: a stub v1 endpoint (agents 0.25 and 0.26)", n.subscribeTimeout()))
+}
+
+// fallBack switches to the legacy wire and registers there, once, and only
+// while no v1 subscription ever succeeded.
+func (n *negotiator) fallBack(reason string) bool {
+	n.mu.Lock()
+	if n.succeeded || n.fellBack || n.first == nil {
+		n.mu.Unlock()
+		return false
+	}
+	n.fellBack = true
+	n.mu.Unlock()
+	glog.Warningf("driver: falling back to the legacy wire: %s", reason)
+	legacy, err := newLegacyWire(n.cfg, n.d.post)
+	if err != nil {
+		n.d.post(core.Lost{Cause: "falling back to the legacy wire: " + err.Error()})
+		return true
+	}
+	n.mu.Lock()
+	n.active = legacy
+	n.mu.Unlock()
+	n.v1.close()
+	n.d.post(core.WireChanged{Resubscribe: false})
+	if err := legacy.open(); err != nil {
+		glog.Errorf("driver: linking to the agent: %v", err)
+	}
+	if err := legacy.send(n.first); err != nil {
+		glog.Errorf("driver: registering on the legacy wire: %v", err)
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -33,8 +34,12 @@ type session struct {
 type scenario struct {
 	name       string
 	checkpoint bool
-	before     func(s *session) // before the executor starts: queue tasks
-	run        func(s *session)
+	// wires the scenario runs on; nil: both, on every agent that has them.
+	wires []driver.Protocol
+	// onlyIf, when set, limits the scenario to the agents it holds for.
+	onlyIf func(agentsim.Profile) bool
+	before func(s *session) // before the executor starts: queue tasks
+	run    func(s *session)
 }
 
 func task(id, data string) mesos.TaskInfo {
@@ -159,7 +164,9 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name:   "task-group",
+		name: "task-group",
+		// Task groups arrived in 1.1, with SUBSCRIBED's container_id.
+		onlyIf: func(p agentsim.Profile) bool { return p.V1ContainerID },
 		before: func(s *session) { s.must(s.agent.Launch(task("t0", "finish"))) },
 		run: func(s *session) {
 			s.waitUpdate("t0", mesos.TASK_FINISHED)
@@ -171,6 +178,7 @@ var scenarios = []scenario{
 	},
 	{
 		name:   "bad-input",
+		wires:  []driver.Protocol{driver.ProtocolV0},
 		before: func(s *session) { s.must(s.agent.Launch(task("t1", ""))) },
 		run: func(s *session) {
 			s.waitUpdate("t1", mesos.TASK_RUNNING)
@@ -195,15 +203,35 @@ var scenarios = []scenario{
 func TestScenariosGiveTheGoldenCallbackTrace(t *testing.T) {
 	for _, sc := range scenarios {
 		for _, p := range agentsim.Profiles() {
-			t.Run(sc.name+"/"+p.Name, func(t *testing.T) {
-				got := runScenario(t, sc, p)
-				checkGolden(t, sc.name, got)
-			})
+			for _, wire := range wiresOf(sc, p) {
+				t.Run(sc.name+"/"+p.Name+"/"+string(wire), func(t *testing.T) {
+					got := runScenario(t, sc, p, wire)
+					checkGolden(t, sc.name, got)
+				})
+			}
 		}
 	}
 }
 
-func runScenario(t *testing.T, sc scenario, p agentsim.Profile) string {
+// wiresOf lists the wires scenario sc runs on against an agent of profile p:
+// the legacy wire on every agent, v1 on those whose endpoint works (0.27+).
+func wiresOf(sc scenario, p agentsim.Profile) []driver.Protocol {
+	var out []driver.Protocol
+	if sc.onlyIf != nil && !sc.onlyIf(p) {
+		return nil
+	}
+	for _, w := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
+		if w == driver.ProtocolV1 && p.V1 != agentsim.V1Works {
+			continue
+		}
+		if sc.wires == nil || slices.Contains(sc.wires, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func runScenario(t *testing.T, sc scenario, p agentsim.Profile, wire driver.Protocol) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Profile: p, Checkpoint: sc.checkpoint,
@@ -212,7 +240,8 @@ func runScenario(t *testing.T, sc scenario, p agentsim.Profile) string {
 	defer agent.Close()
 	s := &session{t: t, ctx: ctx, agent: agent, rec: newRecorder()}
 	sc.before(s)
-	s.drv = startInProcess(t, agent, s.rec)
+	s.drv = startInProcess(t, agent, s.rec, wire)
+	require.Equal(t, wire, s.drv.Protocol(), "the wire in use")
 	defer s.drv.Stop()
 	sc.run(s)
 	if t.Failed() {
@@ -223,7 +252,7 @@ func runScenario(t *testing.T, sc scenario, p agentsim.Profile) string {
 
 // startInProcess runs the driver in this process with the agent's
 // environment. It must never end the process group: that is the test's.
-func startInProcess(t *testing.T, agent *agentsim.Agent, exec driver.Executor) *driver.Driver {
+func startInProcess(t *testing.T, agent *agentsim.Agent, exec driver.Executor, wire driver.Protocol) *driver.Driver {
 	getenv := func(name string) string {
 		if v := agent.Getenv(name); v != "" || name != "LIBPROCESS_IP" {
 			return v
@@ -233,6 +262,7 @@ func startInProcess(t *testing.T, agent *agentsim.Agent, exec driver.Executor) *
 	cfg, err := driver.ConfigFromEnv(getenv)
 	require.NoError(t, err)
 	cfg.KeepProcessGroup = true
+	cfg.Protocol = wire
 	d, err := driver.New(exec, cfg)
 	require.NoError(t, err)
 	_, err = d.Start()

@@ -18,6 +18,9 @@ type wire interface {
 	close()
 	// name is the wire's name for logs: "v0" or "v1".
 	name() string
+	// live reports whether inputs a wire posted for its subscription gen
+	// still count; a replaced subscription's do not.
+	live(gen int) bool
 }
 
 // poster delivers a core input to the driver's loop.

@@ -52,6 +52,9 @@ func newLegacyWire(cfg Config, post poster) (*legacyWire, error) {
 
 func (w *legacyWire) name() string { return "v0" }
 
+// live is always true: the legacy wire posts nothing stale.
+func (w *legacyWire) live(int) bool { return true }
+
 func (w *legacyWire) currentAgent() upid.UPID {
 	w.mu.Lock()
 	defer w.mu.Unlock()

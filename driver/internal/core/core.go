@@ -109,6 +109,7 @@ func (c *Core) Step(now time.Time, in Input) Output {
 		c.tick(now, &out)
 	case WireChanged:
 		c.cfg.Resubscribe = in.Resubscribe
+		c.resubscribeAt = time.Time{} // the new wire registers by itself
 	case CallbackPanicked:
 		c.abort(&out, "executor callback panicked: "+in.Message)
 	}

@@ -1,0 +1,318 @@
+package driver
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang/glog"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
+
+	"github.com/mesos-shim/executor/compat/httpapi"
+	"github.com/mesos-shim/executor/driver/internal/core"
+	"github.com/mesos-shim/executor/recordio"
+)
+
+// Defaults of the v1 wire.
+const (
+	defaultMaxEventBytes    = 256 << 20
+	defaultSubscribeTimeout = 10 * time.Second
+	// callRetryDelay spaces retries of a call the agent refused for now
+	// (503 while it recovers: PROTOCOL.md §11).
+	callRetryDelay = 100 * time.Millisecond
+	// heartbeatInterval is how often a 1.8+ agent hears from us.
+	heartbeatInterval = 30 * time.Minute
+)
+
+// subscribeFailure is why a subscription attempt ended before or without
+// SUBSCRIBED; negotiation decides from it whether to fall back.
+type subscribeFailure struct {
+	cause     string
+	retry     bool // temporary: try again later
+	noV1      bool // the agent has no v1 endpoint, or none that works
+	everSawV1 bool
+}
+
+// v1Hooks lets negotiation watch the v1 wire. Both may be nil.
+type v1Hooks struct {
+	subscribed func()
+	// failed returns true when it handled the failure (by falling back);
+	// otherwise the failure reaches the core as a Lost input.
+	failed func(subscribeFailure) bool
+}
+
+// httpWire speaks the v1 executor HTTP API: SUBSCRIBE on its own
+// connection, whose RecordIO event stream is read as it arrives, and every
+// other call in order on a second persistent connection.
+type httpWire struct {
+	post     func(gen int, in core.Input)
+	url      string
+	codec    httpapi.Codec
+	token    string
+	maxEvent int
+	hooks    v1Hooks
+	stream   *http.Client
+	calls    *http.Client
+
+	mu        sync.Mutex
+	gen       int                // subscription generation; older ones are stale
+	cancel    context.CancelFunc // of the current subscription
+	queue     []queuedCall
+	heartbeat heartbeatState
+	closed    bool
+	wake      chan struct{}
+	done      chan struct{}
+	wg        sync.WaitGroup
+}
+
+type queuedCall struct {
+	gen  int
+	call *executor.Call
+}
+
+type heartbeatState int
+
+const (
+	heartbeatUnknown heartbeatState = iota
+	heartbeatProbing
+	heartbeatSupported
+	heartbeatUnsupported
+)
+
+func newHTTPWire(cfg Config, post func(int, core.Input), hooks v1Hooks) (*httpWire, error) {
+	tlsCfg, err := clientTLSFromEnv(cfg.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("driver: %w", err)
+	}
+	scheme := "http"
+	if tlsCfg != nil {
+		scheme = "https"
+	}
+	w := &httpWire{
+		post:     post,
+		url:      scheme + "://" + cfg.AgentEndpoint + "/api/v1/executor",
+		codec:    codecFor(cfg),
+		token:    cfg.AuthToken,
+		maxEvent: cfg.MaxEventBytes,
+		hooks:    hooks,
+		stream:   &http.Client{Transport: newTransport(tlsCfg)},
+		calls:    &http.Client{Transport: newTransport(tlsCfg), Timeout: time.Minute},
+		wake:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	if w.maxEvent == 0 {
+		w.maxEvent = defaultMaxEventBytes
+	}
+	w.wg.Add(2)
+	go w.sendCalls()
+	go w.heartbeats()
+	glog.Infof("driver: v1 (HTTP) wire: %s", w.url)
+	return w, nil
+}
+
+// newTransport is an HTTP client transport that keeps one connection.
+func newTransport(tlsCfg *tls.Config) *http.Transport {
+	return &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		TLSClientConfig:     tlsCfg,
+		MaxConnsPerHost:     1,
+		MaxIdleConnsPerHost: 1,
+		DisableCompression:  true,
+	}
+}
+
+// codecFor is the encoding and event numbering to speak to this agent:
+// protobuf unless Config.JSON, with 0.27's numbering on a 0.27 agent.
+func codecFor(cfg Config) httpapi.Codec {
+	c := httpapi.Protobuf
+	if cfg.JSON {
+		c = httpapi.JSON
+	}
+	if cfg.HTTPCommandExecutor == "" && !cfg.AgentSetGracePeriod {
+		c = c.WithNumbering(httpapi.Numbering027)
+	}
+	return c
+}
+
+func (w *httpWire) name() string { return "v1" }
+
+// live reports whether inputs of subscription gen still count.
+func (w *httpWire) live(gen int) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return gen == w.gen && !w.closed
+}
+
+// open is part of SUBSCRIBE on this wire: each subscription is a fresh
+// connection.
+func (w *httpWire) open() error { return nil }
+
+func (w *httpWire) send(c *executor.Call) error {
+	if c.Type == executor.Call_SUBSCRIBE {
+		w.subscribe(c)
+		return nil
+	}
+	w.enqueue(c)
+	return nil
+}
+
+func (w *httpWire) enqueue(c *executor.Call) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	w.queue = append(w.queue, queuedCall{gen: w.gen, call: c})
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// subscribe starts a new subscription, ending the current one. Calls still
+// queued for the old one are dropped: every update among them is still
+// unacknowledged in the core and rides the new SUBSCRIBE.
+func (w *httpWire) subscribe(c *executor.Call) {
+	if c.Subscribe == nil {
+		withPart := *c                                  // the caller's call stays as it was
+		withPart.Subscribe = &executor.Call_Subscribe{} // the agent requires it
+		c = &withPart
+	}
+	body, err := w.codec.EncodeCall(c)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.gen++
+	w.queue = nil
+	if w.closed {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel = cancel
+	gen := w.gen
+	if err != nil {
+		go w.post(gen, core.Lost{Cause: "encoding SUBSCRIBE: " + err.Error()})
+		return
+	}
+	w.wg.Add(1)
+	go w.runSubscription(ctx, gen, body)
+}
+
+func (w *httpWire) request(ctx context.Context, body []byte) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", w.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", w.codec.ContentType())
+	req.Header.Set("Accept", w.codec.ContentType())
+	if w.token != "" {
+		req.Header.Set("Authorization", "Bearer "+w.token)
+	}
+	return req, nil
+}
+
+// runSubscription performs one SUBSCRIBE and reads its event stream until
+// it ends, then reports why.
+func (w *httpWire) runSubscription(ctx context.Context, gen int, body []byte) {
+	defer w.wg.Done()
+	f := w.readSubscription(ctx, gen, body)
+	if ctx.Err() != nil {
+		return // replaced or closed: nothing to report
+	}
+	if w.hooks.failed != nil && !f.everSawV1 && w.hooks.failed(f) {
+		return
+	}
+	w.post(gen, core.Lost{Cause: f.cause, Retry: f.retry})
+}
+
+func (w *httpWire) readSubscription(ctx context.Context, gen int, body []byte) subscribeFailure {
+	req, err := w.request(ctx, body)
+	if err != nil {
+		return subscribeFailure{cause: err.Error()}
+	}
+	resp, err := w.stream.Do(req)
+	if err != nil {
+		return subscribeFailure{cause: "SUBSCRIBE: " + err.Error(), retry: true, noV1: isRefused(err)}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return refusal(resp)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != w.codec.ContentType() {
+		return subscribeFailure{cause: fmt.Sprintf("SUBSCRIBE answered with Content-Type %q, want %q", ct, w.codec.ContentType())}
+	}
+	return w.readEvents(gen, resp.Body)
+}
+
+// refusal turns a non-200 answer to SUBSCRIBE into a failure.
+func refusal(resp *http.Response) subscribeFailure {
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	err := httpapi.ClassifyResponse(resp.StatusCode, msg, true)
+	f := subscribeFailure{cause: fmt.Sprintf("SUBSCRIBE answered %s: %s", resp.Status, strings.TrimSpace(string(msg)))}
+	var apiErr *httpapi.APIError
+	if errors.As(err, &apiErr) {
+		f.retry = apiErr.Kind == httpapi.Retry
+		f.noV1 = apiErr.Kind == httpapi.NotFound
+	}
+	return f
+}
+
+// readEvents posts every event of the stream until it ends.
+func (w *httpWire) readEvents(gen int, body io.Reader) subscribeFailure {
+	records := recordio.NewReader(body, recordio.WithMaxRecordBytes(w.maxEvent))
+	f := subscribeFailure{retry: true}
+	for {
+		rec, err := records.ReadRecord()
+		if err != nil {
+			f.cause = "event stream ended: " + err.Error()
+			return f
+		}
+		e, err := w.codec.DecodeEvent(rec)
+		if err != nil {
+			glog.Errorf("driver: undecodable event (%d bytes) from the agent: %v", len(rec), err)
+			f.cause = "undecodable event: " + err.Error()
+			return f
+		}
+		if e.Type == executor.Event_SUBSCRIBED && !f.everSawV1 {
+			f.everSawV1 = true
+			if w.hooks.subscribed != nil {
+				w.hooks.subscribed()
+			}
+			w.probeHeartbeat()
+		}
+		w.post(gen, core.Event{Event: e})
+	}
+}
+
+func isRefused(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+func (w *httpWire) close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.queue = nil
+	close(w.done)
+	w.mu.Unlock()
+	w.wg.Wait()
+	w.stream.CloseIdleConnections()
+	w.calls.CloseIdleConnections()
+}

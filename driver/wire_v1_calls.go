@@ -1,0 +1,168 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/golang/glog"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
+
+	"github.com/mesos-shim/executor/compat/httpapi"
+)
+
+// sendCalls posts queued calls one at a time, in order, on the calls
+// connection. A call the agent refuses for now (503 while it recovers, or a
+// broken connection) is retried after callRetryDelay until accepted or until
+// a new subscription replaces its generation: an UPDATE must not be left
+// for a re-subscription that may never come (PROTOCOL.md §11).
+func (w *httpWire) sendCalls() {
+	defer w.wg.Done()
+	for {
+		qc, ok := w.head()
+		if !ok {
+			select {
+			case <-w.wake:
+				continue
+			case <-w.done:
+				return
+			}
+		}
+		if w.post1(qc) {
+			w.pop(qc)
+			continue
+		}
+		select {
+		case <-time.After(callRetryDelay):
+		case <-w.done:
+			return
+		}
+	}
+}
+
+// head returns the first queued call of the current generation, dropping
+// stale ones.
+func (w *httpWire) head() (queuedCall, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.queue) > 0 && w.queue[0].gen != w.gen {
+		w.queue = w.queue[1:]
+	}
+	if len(w.queue) == 0 {
+		return queuedCall{}, false
+	}
+	return w.queue[0], true
+}
+
+func (w *httpWire) pop(qc queuedCall) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.queue) > 0 && w.queue[0] == qc {
+		w.queue = w.queue[1:]
+	}
+}
+
+// post1 sends one call; it reports false when the call should be retried.
+func (w *httpWire) post1(qc queuedCall) bool {
+	body, err := w.codec.EncodeCall(qc.call)
+	if err != nil {
+		glog.Errorf("driver: dropping %s call: cannot encode it: %v", qc.call.Type, err)
+		return true
+	}
+	req, err := w.request(context.Background(), body)
+	if err != nil {
+		glog.Errorf("driver: dropping %s call: %v", qc.call.Type, err)
+		return true
+	}
+	resp, err := w.calls.Do(req)
+	if err != nil {
+		glog.Warningf("driver: %s call failed, will retry: %v", qc.call.Type, err)
+		return false
+	}
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	return w.answered(qc.call, resp.StatusCode, msg)
+}
+
+// answered handles the agent's answer to a call; false means retry.
+func (w *httpWire) answered(c *executor.Call, status int, msg []byte) bool {
+	err := httpapi.ClassifyResponse(status, msg, false)
+	if c.Type == executor.Call_HEARTBEAT {
+		w.heartbeatAnswered(err)
+		return true
+	}
+	var apiErr *httpapi.APIError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &apiErr) && apiErr.Kind == httpapi.Retry:
+		glog.V(1).Infof("driver: agent refused %s for now (%d); retrying", describeCall(c), status)
+		return false
+	default:
+		glog.Errorf("driver: agent rejected %s: %v", describeCall(c), err)
+		return true
+	}
+}
+
+func describeCall(c *executor.Call) string {
+	if c.Type == executor.Call_UPDATE && c.Update != nil {
+		s := c.Update.Status
+		return fmt.Sprintf("UPDATE %s of task %s (uuid %x)", s.GetState(), s.TaskID.Value, s.UUID)
+	}
+	return c.Type.String()
+}
+
+// probeHeartbeat asks, once, whether the agent takes HEARTBEAT calls: only
+// 1.8+ agents do, older ones answer 400, which harms nothing.
+func (w *httpWire) probeHeartbeat() {
+	w.mu.Lock()
+	probe := w.heartbeat == heartbeatUnknown
+	switch {
+	case probe && w.codec.Numbering() == httpapi.Numbering027:
+		probe, w.heartbeat = false, heartbeatUnsupported // 0.27 has no such call
+	case probe:
+		w.heartbeat = heartbeatProbing
+	}
+	w.mu.Unlock()
+	if probe {
+		w.enqueue(httpapi.HeartbeatCall())
+	}
+}
+
+func (w *httpWire) heartbeatAnswered(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.heartbeat != heartbeatProbing {
+		return
+	}
+	if err == nil {
+		w.heartbeat = heartbeatSupported
+		glog.V(1).Info("driver: the agent takes HEARTBEAT calls; sending one every ", heartbeatInterval)
+		return
+	}
+	w.heartbeat = heartbeatUnsupported
+	glog.V(1).Infof("driver: the agent does not take HEARTBEAT calls (older than 1.8): %v", err)
+}
+
+// heartbeats sends a HEARTBEAT call every heartbeatInterval to an agent
+// that takes them.
+func (w *httpWire) heartbeats() {
+	defer w.wg.Done()
+	t := time.NewTicker(heartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			w.mu.Lock()
+			ok := w.heartbeat == heartbeatSupported
+			w.mu.Unlock()
+			if ok {
+				w.enqueue(httpapi.HeartbeatCall())
+			}
+		case <-w.done:
+			return
+		}
+	}
+}
