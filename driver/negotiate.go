@@ -130,7 +130,7 @@ func (n *negotiator) close() {
 	w := n.active
 	n.mu.Unlock()
 	if w != wire(n.v1) {
-		n.v1.close()
+		n.v1.close() // already stopped by fallBack: this waits for its goroutines
 	}
 	w.close()
 }
@@ -177,7 +177,7 @@ func (n *negotiator) fallBack(reason string) bool {
 	n.mu.Lock()
 	n.active = legacy
 	n.mu.Unlock()
-	n.v1.close()
+	n.v1.stop() // we may be on one of its goroutines; close waits for them later
 	n.d.post(core.WireChanged{Resubscribe: false})
 	if err := legacy.open(); err != nil {
 		glog.Errorf("driver: linking to the agent: %v", err)

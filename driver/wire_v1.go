@@ -299,10 +299,12 @@ func isRefused(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
-func (w *httpWire) close() {
+// stop ends the wire's subscription and sender without waiting for them:
+// safe from the wire's own goroutines.
+func (w *httpWire) stop() {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.closed {
-		w.mu.Unlock()
 		return
 	}
 	w.closed = true
@@ -311,7 +313,11 @@ func (w *httpWire) close() {
 	}
 	w.queue = nil
 	close(w.done)
-	w.mu.Unlock()
+}
+
+// close stops the wire and waits for its goroutines.
+func (w *httpWire) close() {
+	w.stop()
 	w.wg.Wait()
 	w.stream.CloseIdleConnections()
 	w.calls.CloseIdleConnections()

@@ -69,6 +69,7 @@ type Core struct {
 	recoveryDeadline time.Time
 	graceDeadline    time.Time
 	resubscribeAt    time.Time // next subscription attempt, v1 only
+	attempts         int       // failed subscription attempts since the last success
 }
 
 // New returns a core in StateNew with status DRIVER_NOT_STARTED.

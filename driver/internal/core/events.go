@@ -35,7 +35,7 @@ func (c *Core) subscribed(s *executor.Event_Subscribed, out *Output) {
 	}
 	switch {
 	case c.state == StateRegistering && !c.registered:
-		c.registered, c.state = true, StateConnected
+		c.registered, c.state, c.attempts = true, StateConnected, 0
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Registered,
 			Executor: &s.ExecutorInfo, Framework: &s.FrameworkInfo, Agent: &s.AgentInfo})
 		early := c.early
@@ -44,7 +44,7 @@ func (c *Core) subscribed(s *executor.Event_Subscribed, out *Output) {
 			c.work(e, out)
 		}
 	case c.lostAgent():
-		c.state, c.recoveryDeadline, c.resubscribeAt = StateConnected, time.Time{}, time.Time{}
+		c.state, c.recoveryDeadline, c.resubscribeAt, c.attempts = StateConnected, time.Time{}, time.Time{}, 0
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Reregistered, Agent: &s.AgentInfo})
 		for _, held := range c.book.releaseHeld() {
 			out.Calls = append(out.Calls, c.updateCall(held))

@@ -136,15 +136,28 @@ func (c *Core) lostWhileRegistering(now time.Time, in Lost, out *Output) {
 	c.beginShutdown(now, out, "lost the agent before registering: "+in.Cause)
 }
 
+// firstBackoff bounds the delay before the second subscription attempt;
+// each failure doubles the bound, up to half of BackoffMax.
+const firstBackoff = 100 * time.Millisecond
+
 // scheduleResubscribe arms the next subscription attempt after a random
-// delay within the backoff bound (v1 only).
+// delay (v1 only). The bound grows from firstBackoff and stops at half of
+// MESOS_SUBSCRIPTION_BACKOFF_MAX, which agents set to their reregistration
+// window: however long the outage, an attempt then comes at least twice
+// within the window once the agent is back, where the C++ library's delays
+// of up to the whole bound could miss it.
 func (c *Core) scheduleResubscribe(now time.Time) {
 	if !c.cfg.Resubscribe {
 		return
 	}
+	bound := c.cfg.BackoffMax / 2
+	if b := firstBackoff << min(c.attempts, 16); b < bound {
+		bound = b
+	}
+	c.attempts++
 	var delay time.Duration
 	if c.cfg.Jitter != nil {
-		delay = c.cfg.Jitter(c.cfg.BackoffMax)
+		delay = c.cfg.Jitter(bound)
 	}
 	c.resubscribeAt = now.Add(delay)
 }

@@ -39,13 +39,21 @@ func TestV1FailedResubscriptionsRetryAfterJitterUntilTheRecoveryTimeout(t *testi
 	h.step(Lost{Cause: "EOF"})
 	out := h.step(Lost{Cause: "connection refused", Retry: true})
 	require.Empty(t, out.Calls)
-	require.Equal(t, h.now.Add(time.Second), out.Deadline, "the jittered delay")
-	require.Empty(t, h.advance(time.Second-1).Calls)
+	require.Equal(t, h.now.Add(50*time.Millisecond), out.Deadline, "half (the jitter) of the first bound, 100ms")
+	require.Empty(t, h.advance(50*time.Millisecond-1).Calls)
 	out = h.advance(1)
 	require.Len(t, out.Calls, 1, "the next attempt")
 	require.Empty(t, kinds(out), "Disconnected was reported once")
-	h.step(Lost{Cause: "503", Retry: true})
-	h.advance(time.Second)
+	var delays []time.Duration
+	for i := 0; i < 6; i++ {
+		out = h.step(Lost{Cause: "503", Retry: true})
+		delays = append(delays, out.Deadline.Sub(h.now))
+		h.now = out.Deadline
+		require.Len(t, h.step(Tick{}).Calls, 1)
+	}
+	require.Equal(t, []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond,
+		500 * time.Millisecond, 500 * time.Millisecond, 500 * time.Millisecond}, delays,
+		"the bound doubles up to half of BackoffMax (2s), halved again by this test's jitter")
 	h.step(Lost{Cause: "503", Retry: true})
 	out = h.advance(5 * time.Second)
 	require.Equal(t, []CallbackKind{Shutdown}, kinds(out), "recovery timeout")
@@ -57,7 +65,7 @@ func TestV1FirstSubscriptionRefusedForNowIsRetried(t *testing.T) {
 	h.step(Start{})
 	out := h.step(Lost{Cause: "503 Agent has not finished recovery", Retry: true})
 	require.Empty(t, kinds(out))
-	out = h.advance(time.Second)
+	out = h.advance(50 * time.Millisecond)
 	require.Len(t, out.Calls, 1)
 	require.Nil(t, out.Calls[0].Subscribe, "still a first registration")
 	require.Equal(t, []CallbackKind{Registered}, kinds(h.step(subscribedEvent())))
