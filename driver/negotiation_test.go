@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/executor"
 	"github.com/stretchr/testify/require"
 
@@ -90,7 +89,7 @@ func TestFallbackToTheLegacyWire(t *testing.T) {
 		arm   func(*agentsim.Agent)
 		tweak func(*driver.Config)
 	}{
-		"404": {arm: func(a *agentsim.Agent) { a.FailCalls(executor.Call_SUBSCRIBE, 1, 404) }},
+		"404":                  {arm: func(a *agentsim.Agent) { a.FailCalls(executor.Call_SUBSCRIBE, 1, 404) }},
 		"silent stub endpoint": {arm: func(a *agentsim.Agent) { a.StallSubscribes(1) }},
 		"nothing listening at the v1 endpoint": {tweak: func(c *driver.Config) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -113,4 +112,3 @@ func TestNoFallbackForARecoveringAgent(t *testing.T) {
 	require.Equal(t, driver.ProtocolV1, got, "503 means try again, not go elsewhere")
 }
 
-var _ = mesos.TASK_RUNNING
