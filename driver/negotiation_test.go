@@ -111,4 +111,3 @@ func TestNoFallbackForARecoveringAgent(t *testing.T) {
 	}, func(c *driver.Config) { c.SubscriptionBackoffMax = 50 * time.Millisecond })
 	require.Equal(t, driver.ProtocolV1, got, "503 means try again, not go elsewhere")
 }
-
