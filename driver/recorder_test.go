@@ -49,14 +49,24 @@ func (r *recorder) trace() string {
 // waitFor waits until a recorded line starts with prefix.
 func (r *recorder) waitFor(t *testing.T, prefix string) {
 	t.Helper()
+	r.waitForCount(t, prefix, 1)
+}
+
+// waitForCount waits until n recorded lines start with prefix.
+func (r *recorder) waitForCount(t *testing.T, prefix string, n int) {
+	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		r.mu.Lock()
+		seen := 0
 		for _, l := range r.lines {
 			if strings.HasPrefix(l, prefix) {
-				r.mu.Unlock()
-				return
+				seen++
 			}
+		}
+		if seen >= n {
+			r.mu.Unlock()
+			return
 		}
 		changed := r.changed
 		r.mu.Unlock()

@@ -10,11 +10,14 @@ import (
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mesos-shim/executor/compat/agentsim"
+	"github.com/mesos-shim/executor/compat/httpapi"
 	"github.com/mesos-shim/executor/driver"
 	"github.com/mesos-shim/executor/mesosproto"
+	"github.com/mesos-shim/executor/recordio"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden callback traces in testdata/golden")
@@ -27,6 +30,7 @@ type session struct {
 	agent *agentsim.Agent
 	rec   *recorder
 	drv   *driver.Driver
+	codec httpapi.Codec // the v1 encoding in use
 }
 
 // scenario is a script for the agent, the same on every wire and agent
@@ -196,6 +200,42 @@ var scenarios = []scenario{
 	},
 }
 
+// v1BadInput is the v1 wire's own bad input. A stream that cannot be read
+// on is a lost agent, as the C++ library treats it: the executor reports
+// it once and subscribes again on a fresh connection, with nothing lost.
+var v1BadInput = scenario{
+	name:       "bad-input-v1",
+	checkpoint: true,
+	wires:      []driver.Protocol{driver.ProtocolV1},
+	before:     func(s *session) { s.must(s.agent.Launch(task("t1", ""))) },
+	run: func(s *session) {
+		s.waitUpdate("t1", mesos.TASK_RUNNING)
+		for i, bad := range []func() error{
+			func() error { return s.agent.InjectStreamBytes([]byte("12x\n")) },           // malformed length
+			func() error { return s.agent.InjectStreamBytes([]byte("1099511627776\n")) }, // oversized record
+			func() error { return s.agent.InjectStreamBytes(recordio.AppendRecord(nil, []byte{0xff, 0xff, 0xff})) },
+			func() error { // a truncated record
+				s.must(s.agent.InjectStreamBytes([]byte("100\nabc")))
+				return s.agent.CutStream()
+			},
+		} {
+			s.must(bad())
+			s.rec.waitForCount(s.t, "Reregistered", i+1)
+		}
+		unknown, err := s.codec.EncodeEvent(&executor.Event{Type: 42})
+		s.must(err)
+		s.must(s.agent.InjectStreamBytes(recordio.AppendRecord(nil, unknown))) // logged and ignored
+		s.agent.FailCalls(executor.Call_UPDATE, 2, 503)                        // retried until accepted
+		s.must(s.agent.Kill("t1", nil))
+		s.waitUpdate("t1", mesos.TASK_KILLED)
+		s.must(s.agent.FrameworkMessage([]byte("still here")))
+		s.must(s.agent.WaitFrameworkMessage(s.ctx, []byte("still here")))
+		s.shutdownAndJoin()
+	},
+}
+
+func init() { scenarios = append(scenarios, v1BadInput) }
+
 // TestScenariosGiveTheGoldenCallbackTrace runs every scenario on every
 // agent generation and checks the executor saw exactly the callbacks in
 // testdata/golden/<scenario>.trace. The traces do not depend on the wire:
@@ -205,7 +245,7 @@ func TestScenariosGiveTheGoldenCallbackTrace(t *testing.T) {
 		for _, p := range agentsim.Profiles() {
 			for _, wire := range wiresOf(sc, p) {
 				t.Run(sc.name+"/"+p.Name+"/"+string(wire), func(t *testing.T) {
-					got := runScenario(t, sc, p, wire)
+					got := runScenario(t, sc, p, wire, false)
 					checkGolden(t, sc.name, got)
 				})
 			}
@@ -231,16 +271,31 @@ func wiresOf(sc scenario, p agentsim.Profile) []driver.Protocol {
 	return out
 }
 
-func runScenario(t *testing.T, sc scenario, p agentsim.Profile, wire driver.Protocol) string {
+// TestScenariosOverJSON holds the v1 wire's JSON encoding to the same
+// traces, on the newest agent.
+func TestScenariosOverJSON(t *testing.T) {
+	for _, sc := range scenarios {
+		if slices.Contains(wiresOf(sc, agentsim.Newest()), driver.ProtocolV1) {
+			t.Run(sc.name, func(t *testing.T) {
+				checkGolden(t, sc.name, runScenario(t, sc, agentsim.Newest(), driver.ProtocolV1, true))
+			})
+		}
+	}
+}
+
+func runScenario(t *testing.T, sc scenario, p agentsim.Profile, wire driver.Protocol, json bool) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Profile: p, Checkpoint: sc.checkpoint,
 		ShutdownGracePeriod: 3 * time.Second, RestartDowntime: 50 * time.Millisecond})
 	require.NoError(t, err)
 	defer agent.Close()
-	s := &session{t: t, ctx: ctx, agent: agent, rec: newRecorder()}
+	s := &session{t: t, ctx: ctx, agent: agent, rec: newRecorder(), codec: httpapi.Protobuf}
+	if json {
+		s.codec = httpapi.JSON
+	}
 	sc.before(s)
-	s.drv = startInProcess(t, agent, s.rec, wire)
+	s.drv = startInProcess(t, agent, s.rec, wire, func(c *driver.Config) { c.JSON = json })
 	require.Equal(t, wire, s.drv.Protocol(), "the wire in use")
 	defer s.drv.Stop()
 	sc.run(s)
@@ -252,7 +307,7 @@ func runScenario(t *testing.T, sc scenario, p agentsim.Profile, wire driver.Prot
 
 // startInProcess runs the driver in this process with the agent's
 // environment. It must never end the process group: that is the test's.
-func startInProcess(t *testing.T, agent *agentsim.Agent, exec driver.Executor, wire driver.Protocol) *driver.Driver {
+func startInProcess(t *testing.T, agent *agentsim.Agent, exec driver.Executor, wire driver.Protocol, tweaks ...func(*driver.Config)) *driver.Driver {
 	getenv := func(name string) string {
 		if v := agent.Getenv(name); v != "" || name != "LIBPROCESS_IP" {
 			return v
@@ -263,6 +318,9 @@ func startInProcess(t *testing.T, agent *agentsim.Agent, exec driver.Executor, w
 	require.NoError(t, err)
 	cfg.KeepProcessGroup = true
 	cfg.Protocol = wire
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
 	d, err := driver.New(exec, cfg)
 	require.NoError(t, err)
 	_, err = d.Start()
