@@ -18,15 +18,26 @@ type check struct {
 	fail string
 }
 
-// Trace names of the messages the checks look at.
+const reregisterMax = 2 * time.Second // --executor_reregistration_timeout
+
+// Kinds of message the checks look at, as agentsim.Entry.Kind names them:
+// the same on both wires (a StatusUpdateMessage and a v1 UPDATE are both
+// an "UPDATE").
 const (
-	statusUpdate  = "StatusUpdateMessage"
-	ack           = "StatusUpdateAcknowledgementMessage"
-	toExecutor    = "FrameworkToExecutorMessage"
-	fromExecutor  = "ExecutorToFrameworkMessage"
-	shutdown      = "ShutdownExecutorMessage"
-	reregisterMax = 2 * time.Second // --executor_reregistration_timeout
+	kindUpdate   = "UPDATE"
+	kindAck      = "ACKNOWLEDGED"
+	kindMessage  = "MESSAGE"
+	kindShutdown = "SHUTDOWN"
 )
+
+// sent and received match a message of a kind in one direction.
+func sent(e agentsim.Entry, kind string) bool {
+	return e.Dir == agentsim.ToExecutor && e.Kind() == kind
+}
+
+func received(e agentsim.Entry, kind string) bool {
+	return e.Dir == agentsim.FromExecutor && e.Kind() == kind
+}
 
 // report prints every check and the verdict, and returns the exit status.
 func report(out io.Writer, r result) int {
@@ -78,7 +89,7 @@ func ackedExactlyOnce(es []agentsim.Entry) check {
 				updates[key] = fmt.Sprintf("%s %s %s", e.TaskID, e.State, agentsim.ShortUUID(e.UUID))
 				order = append(order, key)
 			}
-		case e.Dir == agentsim.ToExecutor && e.Name == ack:
+		case sent(e, kindAck):
 			acks[key]++
 		case e.Name == agentsim.EventUpdateDropped || e.Name == agentsim.EventNoAck:
 			problems = append(problems, fmt.Sprintf("%s %s: %s", e.Name, e.TaskID, e.Detail))
@@ -96,7 +107,7 @@ func ackedExactlyOnce(es []agentsim.Entry) check {
 	return failIf(fmt.Sprintf("every update acknowledged exactly once (%d updates)", len(order)), problems)
 }
 
-func isUpdate(e agentsim.Entry) bool { return e.Dir == agentsim.FromExecutor && e.Name == statusUpdate }
+func isUpdate(e agentsim.Entry) bool { return received(e, kindUpdate) }
 
 // taskStates: the task's updates include want in order and end with the
 // last of want, which comes once.
@@ -143,14 +154,14 @@ func subsequence(seen []string, want []mesos.TaskState) bool {
 
 // echoed: the framework message was sent and came back unchanged.
 func echoed(es []agentsim.Entry, data []byte) check {
-	sent, back := false, false
+	out, back := false, false
 	for _, e := range es {
-		sent = sent || (e.Dir == agentsim.ToExecutor && e.Name == toExecutor && bytes.Equal(e.Data, data))
-		back = back || (sent && e.Dir == agentsim.FromExecutor && e.Name == fromExecutor && bytes.Equal(e.Data, data))
+		out = out || (sent(e, kindMessage) && bytes.Equal(e.Data, data))
+		back = back || (out && received(e, kindMessage) && bytes.Equal(e.Data, data))
 	}
 	var problems []string
-	if !sent || !back {
-		problems = append(problems, fmt.Sprintf("sent=%t echoed=%t", sent, back))
+	if !out || !back {
+		problems = append(problems, fmt.Sprintf("sent=%t echoed=%t", out, back))
 	}
 	return failIf(fmt.Sprintf("the framework message (%d bytes) was echoed", len(data)), problems)
 }

@@ -11,6 +11,27 @@ import (
 	"github.com/mesos-shim/executor/compat/agentsim"
 )
 
+// Legacy trace names of the messages in the traces below.
+const (
+	statusUpdate = "StatusUpdateMessage"
+	ack          = "StatusUpdateAcknowledgementMessage"
+	toExecutor   = "FrameworkToExecutorMessage"
+	fromExecutor = "ExecutorToFrameworkMessage"
+	shutdown     = "ShutdownExecutorMessage"
+)
+
+// asV1 is the same trace as the v1 wire records it: messages named by
+// their call or event type.
+func asV1(es []agentsim.Entry) []agentsim.Entry {
+	out := append([]agentsim.Entry(nil), es...)
+	for i := range out {
+		if k := out[i].Kind(); k != "" {
+			out[i].Name, out[i].Wire = k, agentsim.WireV1
+		}
+	}
+	return out
+}
+
 func update(task, state string, id byte) agentsim.Entry {
 	return agentsim.Entry{Dir: agentsim.FromExecutor, Name: statusUpdate, TaskID: task, State: state, UUID: []byte{id}}
 }
@@ -52,6 +73,16 @@ func TestDemoChecksPassAGoodRun(t *testing.T) {
 	require.Zero(t, code)
 }
 
+func TestDemoChecksHoldOnTheV1Wire(t *testing.T) {
+	v1 := asV1(goodDemo())
+	require.Equal(t, "UPDATE", v1[0].Name)
+	code, last := verdict(t, v1)
+	require.Equal(t, "VERDICT: PASS", last)
+	require.Zero(t, code)
+	code, _ = verdict(t, append(v1, agentsim.Entry{Dir: agentsim.ToExecutor, Wire: agentsim.WireV1, Name: "ACKNOWLEDGED", TaskID: echoer, UUID: []byte{3}}))
+	require.Equal(t, 1, code, "a double acknowledgement on v1 is caught too")
+}
+
 func TestDemoChecksCatchEachMisbehaviour(t *testing.T) {
 	for name, tc := range map[string]struct {
 		spoil func([]agentsim.Entry) []agentsim.Entry
@@ -83,6 +114,10 @@ func TestDemoChecksCatchEachMisbehaviour(t *testing.T) {
 		"dropped update": {func(es []agentsim.Entry) []agentsim.Entry {
 			return append(es, agentsim.Entry{Dir: agentsim.AtAgent, Name: agentsim.EventUpdateDropped, Detail: "no uuid"})
 		}, "UpdateDropped"},
+		"v1 call refused": {func(es []agentsim.Entry) []agentsim.Entry {
+			return append(es, agentsim.Entry{Dir: agentsim.AtAgent, Wire: agentsim.WireV1, Name: agentsim.EventRejected,
+				Call: "UPDATE", Status: 400, Detail: "UPDATE answered 400"})
+		}, "Rejected UPDATE answered 400"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, last := verdict(t, tc.spoil(goodDemo()))
@@ -91,4 +126,33 @@ func TestDemoChecksCatchEachMisbehaviour(t *testing.T) {
 			require.Contains(t, last, tc.want)
 		})
 	}
+}
+
+// A pre-1.8 agent refusing a HEARTBEAT call is no failure: the executor
+// cannot know the agent's version, and the refusal is harmless.
+func TestDemoChecksTolerateARefusedHeartbeat(t *testing.T) {
+	es := append(asV1(goodDemo()), agentsim.Entry{Dir: agentsim.AtAgent, Wire: agentsim.WireV1,
+		Name: agentsim.EventRejected, Call: "HEARTBEAT", Status: 400})
+	code, last := verdict(t, es)
+	require.Zero(t, code, last)
+}
+
+// What an orphan sends the new agent does not count against it, as long as
+// the agent accepts none of it.
+func TestOrphanChecks(t *testing.T) {
+	good := []agentsim.Entry{
+		update(sleeper, "TASK_RUNNING", 1), ackOf(sleeper, 1),
+		{Dir: agentsim.Script, Name: "Restart"},
+		{Dir: agentsim.AtAgent, Name: agentsim.EventForgotten},
+		{Dir: agentsim.FromExecutor, Wire: agentsim.WireV1, Name: "UPDATE", TaskID: sleeper, State: "TASK_KILLED", UUID: []byte{2}},
+		{Dir: agentsim.AtAgent, Wire: agentsim.WireV1, Name: agentsim.EventRejected, Call: "UPDATE", Status: 400},
+		{Dir: agentsim.AtExecutor, Name: agentsim.EventExited, Exit: &agentsim.ExitStatus{}},
+	}
+	var out bytes.Buffer
+	require.Zero(t, report(&out, result{checks: orphanChecks(good)}), out.String())
+
+	acked := append(append([]agentsim.Entry(nil), good[:len(good)-1]...), ackOf(sleeper, 2), good[len(good)-1])
+	out.Reset()
+	require.Equal(t, 1, report(&out, result{checks: orphanChecks(acked)}))
+	require.Contains(t, out.String(), "sent the executor nothing: 1 messages")
 }

@@ -5,6 +5,11 @@
 //
 //	agentsim -executor bin/command-executor [-profile 1.12] [-scenario demo]
 //
+// The agent serves both wires on its one port, as a real one does; the
+// executor picks one (the timeline's third column says which each message
+// used, v0 for libprocess, v1 for the HTTP API) and the checks hold on
+// either.
+//
 // `make demo` runs the demo scenario against examples/command-executor.
 package main
 
@@ -77,5 +82,17 @@ func run(opts options, out io.Writer) int {
 	fmt.Fprintln(out)
 	res.trace.WriteTo(out)
 	fmt.Fprintln(out)
+	fmt.Fprintf(out, "wire: %s\n", wireText(res.wire))
 	return report(out, res)
+}
+
+// wireText says which wire the executor chose by its first contact.
+func wireText(w agentsim.Wire) string {
+	switch w {
+	case agentsim.WireV0:
+		return "v0 (the executor registered with libprocess messages)"
+	case agentsim.WireV1:
+		return "v1 (the executor subscribed to the HTTP API)"
+	}
+	return "none (the executor never got through)"
 }

@@ -29,9 +29,14 @@ func TestParseFlags(t *testing.T) {
 	require.Equal(t, agentsim.Newest(), opts.profile)
 	require.Equal(t, "demo", opts.scenario.name)
 
-	opts, err = parse("-executor", "x", "-profile", "0.20")
+	for _, p := range agentsim.Profiles() {
+		opts, err = parse("-executor", "x", "-profile", p.Name)
+		require.NoError(t, err)
+		require.Equal(t, p, opts.profile)
+	}
+	opts, err = parse("-executor", "x", "-profile", "0.25")
 	require.NoError(t, err)
-	require.Equal(t, agentsim.Mesos020, opts.profile)
+	require.Equal(t, agentsim.V1Stub, opts.profile.V1)
 
 	_, err = parse()
 	require.ErrorContains(t, err, "-executor")
@@ -42,7 +47,8 @@ func TestParseFlags(t *testing.T) {
 }
 
 // The demo against the real examples/command-executor, built here: what
-// `make demo` runs, on every agent generation and its framing.
+// `make demo` runs, on every agent generation, whichever wire the executor
+// picks there.
 func TestDemoPassesWithTheCommandExecutor(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs examples/command-executor")
@@ -50,11 +56,13 @@ func TestDemoPassesWithTheCommandExecutor(t *testing.T) {
 	bin := buildCommandExecutor(t)
 	for _, p := range agentsim.Profiles() {
 		t.Run(p.Name, func(t *testing.T) {
+			t.Parallel()
 			var buf bytes.Buffer
 			code := run(options{executor: bin, profile: p, scenario: demo, timeout: 30 * time.Second}, &buf)
 			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 			require.Zero(t, code, "%s", buf.String())
 			require.Equal(t, "VERDICT: PASS", lines[len(lines)-1])
+			require.Contains(t, buf.String(), "\nwire: v")
 		})
 	}
 }
@@ -66,6 +74,7 @@ func TestOrphanExitsOnItsOwn(t *testing.T) {
 	bin := buildCommandExecutor(t)
 	for _, p := range agentsim.Profiles() {
 		t.Run(p.Name, func(t *testing.T) {
+			t.Parallel()
 			var buf bytes.Buffer
 			code := run(options{executor: bin, profile: p, scenario: orphan, timeout: 30 * time.Second}, &buf)
 			require.Zero(t, code, "%s", buf.String())

@@ -44,7 +44,9 @@ func scenarioByName(name string) (scenario, error) {
 
 // result is what a run leaves to be judged.
 type result struct {
-	trace  *agentsim.Trace
+	trace *agentsim.Trace
+	// wire is the wire the executor chose ("" if it never got through).
+	wire   agentsim.Wire
 	checks []check
 }
 
@@ -61,7 +63,7 @@ func play(ctx context.Context, opts options) result {
 	a.Close()
 	checks := []check{{name: "the script runs to its end", fail: errText(scriptErr)}}
 	checks = append(checks, opts.scenario.checks(a.Trace().Entries())...)
-	return result{trace: a.Trace(), checks: checks}
+	return result{trace: a.Trace(), wire: a.Wire(), checks: checks}
 }
 
 func errText(err error) string {

@@ -29,18 +29,27 @@ type Agent struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every change
 	closed  bool
-	wire    transport // nil while the agent is down
+	ep      *endpoint // nil while the agent is down
 	inc     int       // incarnation: messages and timers of older ones are void
 	phase   phase
-	exec    executorRecord
-	command []string        // the launched executor's path and args
-	queue   []proto.Message // tasks and groups waiting for registration
-	updates []Update
-	acks    map[string]int // acknowledgements sent, by uuid
-	msgs    [][]byte       // framework messages from the executor
-	timers  map[*time.Timer]func()
+	// recoveryStarted says a restarted agent has recovered its executors
+	// (sent the Reconnect, or accepts the SUBSCRIBE); before, every v1
+	// call is answered 503.
+	recoveryStarted bool
+	exec            executorRecord
+	command         []string        // the launched executor's path and args
+	queue           []proto.Message // tasks and groups waiting for registration
+	updates         []Update
+	acks            map[string]int // acknowledgements sent, by uuid
+	// pendingAcks are the uuids whose delayed acknowledgement is armed.
+	pendingAcks map[string]bool
+	msgs        [][]byte // framework messages from the executor
+	timers      map[*time.Timer]func()
+	faults      faults
+	streams     int // v1 subscriptions so far, to number them
 
 	ackDelay     time.Duration
+	listenedAt   time.Time // when the current incarnation started listening
 	reconnectAt  time.Time
 	reregistered bool
 	latency      time.Duration
@@ -53,13 +62,14 @@ type Agent struct {
 func Start(ctx context.Context, cfg AgentConfig) (*Agent, error) {
 	cfg = cfg.withDefaults()
 	a := &Agent{
-		cfg:      cfg,
-		trace:    NewTrace(),
-		changed:  make(chan struct{}),
-		acks:     make(map[string]int),
-		timers:   make(map[*time.Timer]func()),
-		ackDelay: cfg.AckDelay,
-		exec:     executorRecord{state: Registering},
+		cfg:         cfg,
+		trace:       NewTrace(),
+		changed:     make(chan struct{}),
+		acks:        make(map[string]int),
+		pendingAcks: make(map[string]bool),
+		timers:      make(map[*time.Timer]func()),
+		ackDelay:    cfg.AckDelay,
+		exec:        executorRecord{state: Registering},
 	}
 	if err := a.makeDir(); err != nil {
 		return nil, err
@@ -99,12 +109,12 @@ func (a *Agent) Close() error {
 		return nil
 	}
 	a.closed = true
-	w := a.downLocked()
+	ep := a.downLocked()
 	p := a.proc
 	a.broadcastLocked()
 	a.mu.Unlock()
-	if w != nil {
-		w.close()
+	if ep != nil {
+		ep.close()
 	}
 	if p != nil {
 		p.stop()
@@ -114,28 +124,30 @@ func (a *Agent) Close() error {
 }
 
 // Crash stops the agent as kill -9 would, without a restart: its
-// connections close, delayed acknowledgements are lost. The executor's
+// connections close (a v1 subscription stream ends with a FIN, without
+// its last chunk), delayed acknowledgements are lost. The executor's
 // record stays, as if checkpointed, for a later Restart.
 func (a *Agent) Crash() {
 	a.mu.Lock()
-	w := a.downLocked()
+	ep := a.downLocked()
 	a.mu.Unlock()
-	if w == nil {
+	if ep == nil {
 		return
 	}
 	a.trace.add(Entry{Dir: AtAgent, Name: EventAgentCrashed, Detail: "connections closed"})
-	w.close()
+	ep.close()
 }
 
-// downLocked takes the agent down and returns the transport to close
+// downLocked takes the agent down and returns the endpoint to close
 // (outside the lock: its handlers may be waiting for it).
-func (a *Agent) downLocked() transport {
-	w := a.wire
-	a.wire = nil
+func (a *Agent) downLocked() *endpoint {
+	ep := a.ep
+	a.ep = nil
 	a.inc++
 	a.phase = phaseDown
+	a.exec.stream = nil // the endpoint cuts it
 	a.stopTimersLocked()
-	return w
+	return ep
 }
 
 // Trace is the agent's record of the run.
@@ -164,6 +176,7 @@ func (a *Agent) Env() []string {
 		RecoveryTimeout:       a.cfg.RecoveryTimeout,
 		ShutdownGracePeriod:   a.cfg.ShutdownGracePeriod,
 		ReregistrationTimeout: a.cfg.ReregistrationTimeout,
+		AuthToken:             a.cfg.ExecutorToken,
 	})
 }
 
@@ -176,6 +189,15 @@ func (a *Agent) Getenv(name string) string {
 		}
 	}
 	return ""
+}
+
+// Wire is the wire the executor chose by its first successful contact
+// (PROTOCOL.md §6): WireV0 after a RegisterExecutorMessage, WireV1 after a
+// SUBSCRIBE answered with SUBSCRIBED, "" before either.
+func (a *Agent) Wire() Wire {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.exec.wire
 }
 
 // State is the agent's view of its executor.
@@ -218,16 +240,27 @@ func (a *Agent) broadcastLocked() {
 	a.changed = make(chan struct{})
 }
 
-// sendLocked records and sends m to the executor at to.
+// toExecutorLocked sends m to the executor over the wire it chose: as a
+// libprocess message to its pid, or converted to a v1 event onto its
+// subscription stream (also for an executor refused at its SUBSCRIBE,
+// which gets SHUTDOWN on it).
+func (a *Agent) toExecutorLocked(m proto.Message) bool {
+	if a.exec.wire == WireV1 || a.exec.stream != nil {
+		return a.sendEventLocked(a.exec.stream, m)
+	}
+	return a.sendLocked(a.exec.pid, m)
+}
+
+// sendLocked records and sends m as a libprocess message to to.
 func (a *Agent) sendLocked(to upid.UPID, m proto.Message) bool {
 	e := describe(m)
-	e.Dir = ToExecutor
-	if a.wire == nil {
+	e.Dir, e.Wire = ToExecutor, WireV0
+	if a.ep == nil {
 		a.trace.add(Entry{Dir: AtAgent, Name: EventSendFailed, Detail: e.Name + ": agent is down"})
 		return false
 	}
 	a.trace.add(e)
-	if err := a.wire.send(to, m); err != nil {
+	if err := a.ep.legacy.send(to, m); err != nil {
 		a.trace.add(Entry{Dir: AtAgent, Name: EventSendFailed, Detail: err.Error()})
 		return false
 	}

@@ -1,6 +1,8 @@
 package agentsim
 
 import (
+	"encoding/base64"
+	"fmt"
 	"io"
 	"time"
 )
@@ -14,6 +16,10 @@ const (
 	DefaultRecoveryTimeout       = 15 * time.Minute
 	DefaultShutdownGracePeriod   = 5 * time.Second
 	DefaultReregistrationTimeout = 2 * time.Second
+	// DefaultHeartbeatInterval is how often a 1.8+ agent sends a v1
+	// executor a HEARTBEAT event: a constant 30 minutes (PROTOCOL.md §5.6;
+	// --http_heartbeat_interval does not apply to executors).
+	DefaultHeartbeatInterval = 30 * time.Minute
 )
 
 // AgentConfig describes the simulated agent and the one executor it runs.
@@ -44,6 +50,20 @@ type AgentConfig struct {
 	// RestartDowntime is how long Restart keeps the agent down before the
 	// new listener opens (a real agent needs ~250 ms).
 	RestartDowntime time.Duration
+	// RecoveryStartDelay is how long a restarted agent listens before it
+	// recovers its executors: it sends the Reconnect, or starts accepting
+	// a v1 executor's SUBSCRIBE, only then. Until then every v1 call, a
+	// SUBSCRIBE included, gets 503 (captures: 11-140 ms; 0: at once).
+	RecoveryStartDelay time.Duration
+
+	// ExecutorToken is the token a profile that AuthenticatesExecutors
+	// exports in MESOS_EXECUTOR_AUTHENTICATION_TOKEN and requires as
+	// "Authorization: Bearer <token>" on the v1 wire. Empty: an unsigned
+	// JWT-shaped string made from the ids (it is opaque to executors).
+	ExecutorToken string
+	// HeartbeatInterval is the period of HEARTBEAT events to a subscribed
+	// executor on profiles with Heartbeats (0: DefaultHeartbeatInterval).
+	HeartbeatInterval time.Duration
 
 	// Output receives the launched executor's stdout and stderr. Nil: each
 	// line becomes a trace entry.
@@ -70,5 +90,17 @@ func (c AgentConfig) withDefaults() AgentConfig {
 	defDur(&c.RecoveryTimeout, DefaultRecoveryTimeout)
 	defDur(&c.ShutdownGracePeriod, DefaultShutdownGracePeriod)
 	defDur(&c.ReregistrationTimeout, DefaultReregistrationTimeout)
+	defDur(&c.HeartbeatInterval, DefaultHeartbeatInterval)
+	if c.Profile.AuthenticatesExecutors {
+		def(&c.ExecutorToken, fakeJWT(c.FrameworkID, c.ExecutorID))
+	}
 	return c
+}
+
+// fakeJWT is a token shaped like the agent's (header.claims.signature,
+// base64url) with the fid and eid claims of §5.4; the signature is not one.
+func fakeJWT(frameworkID, executorID string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	claims := fmt.Sprintf(`{"fid":%q,"eid":%q}`, frameworkID, executorID)
+	return enc([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc([]byte(claims)) + "." + enc([]byte("agentsim-unsigned"))
 }

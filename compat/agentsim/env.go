@@ -24,7 +24,13 @@ type EnvParams struct {
 	ShutdownGracePeriod time.Duration
 	// ReregistrationTimeout is --executor_reregistration_timeout (2secs).
 	ReregistrationTimeout time.Duration
+	// AuthToken is the executor's authentication token, exported only by
+	// profiles that AuthenticatesExecutors (1.3+).
+	AuthToken string
 }
+
+// EnvAuthToken is the variable that carries the executor's token (1.3+).
+const EnvAuthToken = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN"
 
 // constBackoffMax is MESOS_SUBSCRIPTION_BACKOFF_MAX before 1.2.2/1.3.1/1.4.
 const constBackoffMax = 2 * time.Second
@@ -70,6 +76,9 @@ func (p Profile) laterEnv(r EnvParams) []string {
 	}
 	if p.EnvHTTPCommandExecutor {
 		env = append(env, "MESOS_HTTP_COMMAND_EXECUTOR=0")
+	}
+	if p.AuthenticatesExecutors && r.AuthToken != "" {
+		env = append(env, EnvAuthToken+"="+r.AuthToken)
 	}
 	return env
 }

@@ -14,7 +14,7 @@ func envParams(checkpoint bool) EnvParams {
 	return EnvParams{
 		FrameworkID: "fw", ExecutorID: "ex", AgentID: "ag",
 		AgentPID:  upid.MustParse("slave(1)@127.0.0.1:5051"),
-		Directory: "/sandbox", Checkpoint: checkpoint,
+		Directory: "/sandbox", Checkpoint: checkpoint, AuthToken: "tok",
 		RecoveryTimeout: 15 * time.Minute, ShutdownGracePeriod: 5 * time.Second,
 		ReregistrationTimeout: 4 * time.Second,
 	}
@@ -41,7 +41,32 @@ func TestProfileEnvironments(t *testing.T) {
 			"MESOS_SLAVE_PID=slave(1)@127.0.0.1:5051", "MESOS_SLAVE_ID=ag", "MESOS_CHECKPOINT=0",
 			"LIBPROCESS_PORT=0", "LIBPROCESS_IP=127.0.0.1",
 		}},
-		{Mesos1x, true, []string{
+		{Mesos025, false, []string{
+			"MESOS_FRAMEWORK_ID=fw", "MESOS_EXECUTOR_ID=ex", "MESOS_DIRECTORY=/sandbox", "MESOS_SANDBOX=/sandbox",
+			"MESOS_SLAVE_PID=slave(1)@127.0.0.1:5051", "MESOS_SLAVE_ID=ag", "MESOS_CHECKPOINT=0",
+			"LIBPROCESS_PORT=0",
+		}},
+		{Mesos027, true, []string{
+			"MESOS_FRAMEWORK_ID=fw", "MESOS_EXECUTOR_ID=ex", "MESOS_DIRECTORY=/sandbox", "MESOS_SANDBOX=/sandbox",
+			"MESOS_SLAVE_PID=slave(1)@127.0.0.1:5051", "MESOS_SLAVE_ID=ag", "MESOS_CHECKPOINT=1",
+			"MESOS_RECOVERY_TIMEOUT=15mins", "LIBPROCESS_PORT=0", "LIBPROCESS_IP=127.0.0.1",
+			"MESOS_AGENT_ENDPOINT=127.0.0.1:5051", "MESOS_SUBSCRIPTION_BACKOFF_MAX=2secs",
+		}},
+		{Mesos028, false, []string{
+			"MESOS_FRAMEWORK_ID=fw", "MESOS_EXECUTOR_ID=ex", "MESOS_DIRECTORY=/sandbox", "MESOS_SANDBOX=/sandbox",
+			"MESOS_SLAVE_PID=slave(1)@127.0.0.1:5051", "MESOS_SLAVE_ID=ag", "MESOS_CHECKPOINT=0",
+			"LIBPROCESS_PORT=0", "LIBPROCESS_IP=127.0.0.1", "MESOS_AGENT_ENDPOINT=127.0.0.1:5051",
+			"MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD=5secs",
+		}},
+		{Mesos13, true, []string{
+			"MESOS_FRAMEWORK_ID=fw", "MESOS_EXECUTOR_ID=ex", "MESOS_DIRECTORY=/sandbox", "MESOS_SANDBOX=/sandbox",
+			"MESOS_SLAVE_PID=slave(1)@127.0.0.1:5051", "MESOS_SLAVE_ID=ag", "MESOS_CHECKPOINT=1",
+			"MESOS_RECOVERY_TIMEOUT=15mins", "LIBPROCESS_PORT=0", "LIBPROCESS_IP=127.0.0.1",
+			"MESOS_AGENT_ENDPOINT=127.0.0.1:5051", "MESOS_SUBSCRIPTION_BACKOFF_MAX=2secs",
+			"MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD=5secs", "MESOS_HTTP_COMMAND_EXECUTOR=0",
+			"MESOS_EXECUTOR_AUTHENTICATION_TOKEN=tok",
+		}},
+		{Mesos10, true, []string{
 			"MESOS_FRAMEWORK_ID=fw", "MESOS_EXECUTOR_ID=ex", "MESOS_DIRECTORY=/sandbox", "MESOS_SANDBOX=/sandbox",
 			"MESOS_SLAVE_PID=slave(1)@127.0.0.1:5051", "MESOS_SLAVE_ID=ag", "MESOS_CHECKPOINT=1",
 			"MESOS_RECOVERY_TIMEOUT=15mins", "LIBPROCESS_PORT=0", "LIBPROCESS_IP=127.0.0.1",
@@ -99,4 +124,26 @@ func TestProfileByName(t *testing.T) {
 	_, err := ProfileByName("0.1")
 	require.ErrorContains(t, err, "1.12")
 	require.Equal(t, "mesos-1.12", Newest().String())
+	require.Equal(t, Mesos10, Mesos1x, "the old name still works")
+	got, err := ProfileByName("1.0")
+	require.NoError(t, err)
+	require.Equal(t, Mesos1x, got)
+}
+
+// The v1 endpoint by generation (PROTOCOL.md §6, §8): none up to 0.24, a
+// stub in 0.25-0.26, the API from 0.27, 0.27's numbering only there.
+func TestProfilesV1Generations(t *testing.T) {
+	for _, p := range Profiles() {
+		switch p.Name {
+		case "0.20", "0.22":
+			require.Equal(t, V1None, p.V1, p.Name)
+		case "0.25", "0.26":
+			require.Equal(t, V1Stub, p.V1, p.Name)
+		default:
+			require.Equal(t, V1Works, p.V1, p.Name)
+			require.True(t, p.EnvAgentEndpoint, "%s: MESOS_AGENT_ENDPOINT comes with the working API", p.Name)
+		}
+		require.Equal(t, p.Name == "0.27", p.V1EventNumbering027, p.Name)
+		require.Equal(t, p.V1UnknownCallType, p.EnvHTTPCommandExecutor, "%s: both 1.0", p.Name)
+	}
 }

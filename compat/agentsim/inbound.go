@@ -14,7 +14,7 @@ import (
 // slave.cpp does (PROTOCOL.md §3.7).
 func (a *Agent) receivedLocked(from upid.UPID, m proto.Message) {
 	e := describe(m)
-	e.Dir = FromExecutor
+	e.Dir, e.Wire = FromExecutor, WireV0
 	a.trace.add(e)
 	switch m := m.(type) {
 	case *mesosproto.RegisterExecutorMessage:
@@ -22,7 +22,7 @@ func (a *Agent) receivedLocked(from upid.UPID, m proto.Message) {
 	case *mesosproto.ReregisterExecutorMessage:
 		a.reregisterLocked(from, m)
 	case *mesosproto.StatusUpdateMessage:
-		a.statusUpdateLocked(m.GetUpdate(), m.GetPID(), false)
+		a.statusUpdateLocked(m.GetUpdate(), viaPID(m.GetPID()), false)
 	case *mesosproto.ExecutorToFrameworkMessage:
 		a.frameworkMessageLocked(m)
 	}
@@ -35,7 +35,8 @@ func (a *Agent) registerLocked(from upid.UPID, m *mesosproto.RegisterExecutorMes
 		a.refuseLocked(from, reason, terminate)
 		return
 	}
-	a.exec.state, a.exec.pid = Running, from
+	a.becomePIDExecutorLocked(from)
+	a.exec.state = Running
 	a.linkLocked(from)
 	a.sendLocked(from, a.registeredMessageLocked())
 	for _, q := range a.queue {
@@ -43,6 +44,16 @@ func (a *Agent) registerLocked(from upid.UPID, m *mesosproto.RegisterExecutorMes
 		a.exec.sentTask = true
 	}
 	a.queue = nil
+}
+
+// becomePIDExecutorLocked makes from the executor's pid, checkpointed as
+// libprocess.pid: its messages go over the legacy wire from now on.
+func (a *Agent) becomePIDExecutorLocked(from upid.UPID) {
+	if old := a.exec.stream; old != nil {
+		old.end()
+		a.exec.stream = nil
+	}
+	a.exec.wire, a.exec.pid, a.exec.pidFile = WireV0, from, from
 }
 
 // refuseRegisterLocked says why a registration gets ShutdownExecutor, or
@@ -67,20 +78,20 @@ func (a *Agent) refuseRegisterLocked(m *mesosproto.RegisterExecutorMessage) (rea
 // terminate, the agent also starts terminating it (and destroys it after
 // the grace period).
 func (a *Agent) refuseLocked(from upid.UPID, reason string, terminate bool) {
-	a.trace.add(Entry{Dir: AtAgent, Name: EventRefused, Detail: reason})
+	a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventRefused, Detail: reason})
 	if !terminate {
 		a.sendLocked(from, &mesosproto.ShutdownExecutorMessage{})
 		return
 	}
-	a.exec.pid = from
+	a.exec.pid = from // refused: the executor has not chosen a wire
 	a.shutdownLocked()
 }
 
 func (a *Agent) linkLocked(to upid.UPID) {
-	if !a.cfg.Profile.LinksExecutor || a.wire == nil {
+	if !a.cfg.Profile.LinksExecutor || a.ep == nil {
 		return
 	}
-	if err := a.wire.link(to); err != nil {
+	if err := a.ep.legacy.link(to); err != nil {
 		a.trace.add(Entry{Dir: AtAgent, Name: EventSendFailed, Detail: "link: " + err.Error()})
 	}
 }
@@ -93,18 +104,19 @@ func (a *Agent) reregisterLocked(from upid.UPID, m *mesosproto.ReregisterExecuto
 		a.refuseLocked(from, "not expecting a reregistration: executor is "+a.exec.state.String(), false)
 		return
 	}
-	a.exec.state, a.exec.pid, a.exec.recovering = Running, from, false
+	a.becomePIDExecutorLocked(from)
+	a.exec.state, a.exec.recovering = Running, false
 	a.latency, a.reregistered = time.Since(a.reconnectAt), true
-	a.trace.add(Entry{Dir: AtAgent, Name: EventReregistered, Latency: a.latency})
+	a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventReregistered, Latency: a.latency})
 	a.linkLocked(from)
 	id := a.agentID()
 	a.sendLocked(from, &mesosproto.ExecutorReregisteredMessage{SlaveID: &id, SlaveInfo: a.agentInfo()})
 	for i := range m.Updates {
 		u := &m.Updates[i]
-		e := Entry{Dir: AtAgent, Name: EventUpdateReplayed}
+		e := Entry{Dir: AtAgent, Wire: WireV0, Name: EventUpdateReplayed}
 		describeUpdate(&e, u)
 		a.trace.add(e)
-		a.statusUpdateLocked(u, from.String(), true)
+		a.statusUpdateLocked(u, viaPID(from.String()), true)
 	}
 }
 

@@ -3,6 +3,8 @@ package agentsim
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/netip"
 	"time"
 
 	"github.com/gogo/protobuf/proto"
@@ -27,35 +29,47 @@ func (a *Agent) open(ctx context.Context, port uint16, ph phase) error {
 	}
 	inc := a.inc
 	a.mu.Unlock()
-	w, err := listen(ctx, a.cfg.Profile.Framing, port, incarnation{a, inc})
+	ep, err := listen(ctx, a.cfg.Profile.Framing, port, incarnation{a, inc})
 	if err != nil {
 		return err
 	}
 	a.mu.Lock()
 	if a.closed || a.inc != inc {
 		a.mu.Unlock()
-		w.close()
+		ep.close()
 		return fmt.Errorf("agentsim: agent stopped while starting")
 	}
-	a.wire, a.phase = w, ph
+	a.ep, a.phase = ep, ph
+	a.listenedAt, a.recoveryStarted = time.Now(), false
 	if a.self.IsZero() { // only in Start: the UPID is the same after a restart
-		a.self = w.self()
+		a.self = ep.legacy.self()
 	}
 	a.trace.add(Entry{Dir: AtAgent, Name: EventAgentStarted,
-		Detail: fmt.Sprintf("%s profile=%s framing=%s", a.self, a.cfg.Profile, a.cfg.Profile.Framing)})
+		Detail: fmt.Sprintf("%s profile=%s framing=%s v1=%s", a.self, a.cfg.Profile, a.cfg.Profile.Framing, a.cfg.Profile.V1)})
 	a.broadcastLocked()
 	a.mu.Unlock()
 	return nil
 }
 
-// listen opens the legacy transport, retrying a busy fixed port.
-func listen(ctx context.Context, f messenger.Framing, port uint16, s sink) (transport, error) {
+// listen opens the agent's port, retrying a busy fixed one, and serves
+// both wires on it.
+func listen(ctx context.Context, f messenger.Framing, port uint16, inc incarnation) (*endpoint, error) {
+	ln, err := bind(ctx, port)
+	if err != nil {
+		return nil, err
+	}
+	return newEndpoint(ln, f, inc)
+}
+
+// bind listens on 127.0.0.1:port (0: ephemeral), retrying a busy fixed port.
+func bind(ctx context.Context, port uint16) (net.Listener, error) {
 	ctx, cancel := context.WithTimeout(ctx, bindRetryLimit)
 	defer cancel()
+	addr := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port).String()
 	for {
-		w, err := newLegacyWire(f, port, s)
+		ln, err := net.Listen("tcp", addr)
 		if err == nil {
-			return w, nil
+			return ln, nil
 		}
 		if port == 0 {
 			return nil, fmt.Errorf("agentsim: %w", err)
@@ -80,7 +94,7 @@ type incarnation struct {
 // current locks the agent if this incarnation is still the live one.
 func (i incarnation) current() bool {
 	i.a.mu.Lock()
-	if i.a.inc == i.n && i.a.wire != nil {
+	if i.a.inc == i.n && i.a.ep != nil {
 		return true
 	}
 	i.a.mu.Unlock()
@@ -97,8 +111,8 @@ func (i incarnation) received(from upid.UPID, m proto.Message) {
 }
 
 func (i incarnation) unreadable(from upid.UPID, name string, err error) {
-	i.a.trace.add(Entry{Dir: FromExecutor, Name: shortName(name), Detail: fmt.Sprintf("from %s: %v", from, err)})
-	i.a.trace.add(Entry{Dir: AtAgent, Name: EventIgnored, Detail: shortName(name) + " dropped"})
+	i.a.trace.add(Entry{Dir: FromExecutor, Wire: WireV0, Name: shortName(name), Detail: fmt.Sprintf("from %s: %v", from, err)})
+	i.a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventIgnored, Detail: shortName(name) + " dropped"})
 }
 
 func (i incarnation) linkBroken(u upid.UPID) {
@@ -108,11 +122,11 @@ func (i incarnation) linkBroken(u upid.UPID) {
 	defer i.a.mu.Unlock()
 	// Slave::exited handles only the master: executors are watched by
 	// their containerizer (PROTOCOL.md §3.7), so this is only recorded.
-	i.a.trace.add(Entry{Dir: AtAgent, Name: EventLinkBroken, Detail: u.String()})
+	i.a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventLinkBroken, Detail: u.String()})
 }
 
 func (i incarnation) rejected(r messenger.Rejection) {
-	i.a.trace.add(Entry{Dir: AtAgent, Name: EventRejected,
+	i.a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventRejected,
 		Detail: fmt.Sprintf("%d from %s: %s", r.Status, r.Peer, r.Reason)})
 }
 

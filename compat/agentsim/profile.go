@@ -7,13 +7,44 @@ import (
 	"github.com/mesos-shim/executor/messenger"
 )
 
+// V1Endpoint is what an agent generation's /api/v1/executor route does
+// (PROTOCOL.md §6, §8).
+type V1Endpoint int
+
+// The generations of the v1 executor endpoint.
+const (
+	// V1None: agents up to 0.24 have no such route; every request to it
+	// is answered 404 by libprocess.
+	V1None V1Endpoint = iota
+	// V1Stub: 0.25 and 0.26 route it to a stub. SUBSCRIBE gets 200 and a
+	// stream that never carries SUBSCRIBED; UPDATE and MESSAGE get 202 and
+	// are discarded; every call gets 503 while the agent recovers. The
+	// executor stays REGISTERING, so a later RegisterExecutorMessage works.
+	V1Stub
+	// V1Works: from 0.27 on (experimental until 1.0) the endpoint serves
+	// executors (§5).
+	V1Works
+)
+
+func (e V1Endpoint) String() string {
+	switch e {
+	case V1None:
+		return "none"
+	case V1Stub:
+		return "stub"
+	case V1Works:
+		return "v1"
+	}
+	return "?"
+}
+
 // Profile is one generation of Mesos agent as an executor sees it: how it
-// frames libprocess messages, whether it links to the executor, which
-// environment variables it sets and which rules it applies. Each field names
-// the release that introduced the behaviour (PROTOCOL.md §1, §4, §8). The
-// predefined profiles are Mesos020, Mesos022, Mesos026, Mesos1x, Mesos14 and
-// Mesos112; a test may copy one and change a field to simulate an agent
-// that never existed, for example to inject a fault.
+// frames libprocess messages, whether it links to the executor, what its v1
+// endpoint does, which environment variables it sets and which rules it
+// applies. Each field names the release that introduced the behaviour
+// (PROTOCOL.md §1, §4, §5, §6, §8). Profiles() lists the predefined ones; a
+// test may copy one and change a field to simulate an agent that never
+// existed, for example to inject a fault.
 type Profile struct {
 	// Name is how the profile is chosen on a command line, e.g. "1.12".
 	Name string
@@ -49,50 +80,125 @@ type Profile struct {
 	// RunTaskFrameworkID: agents before 0.24 set the deprecated
 	// RunTaskMessage.framework_id (§2).
 	RunTaskFrameworkID bool
-	// KillPolicy: KillTaskMessage.kill_policy exists since 1.0 (§2).
+	// KillPolicy: KillTaskMessage.kill_policy and the v1 KILL event's
+	// kill_policy exist since 1.0 (§2, §5.3).
 	KillPolicy bool
-	// ShutdownTasklessExecutor: since 1.5 an executor that registers with
-	// no task queued and was never sent one is shut down instead of being
-	// registered (§3.7).
+	// ShutdownTasklessExecutor: since 1.5 an executor that registers or
+	// subscribes with no task queued and was never sent one is shut down
+	// instead: ShutdownExecutor without Registered, or SHUTDOWN without
+	// SUBSCRIBED (§3.7, §5.5).
 	ShutdownTasklessExecutor bool
+
+	// V1 is what /api/v1/executor does: nothing before 0.25, a stub in
+	// 0.25-0.26, the executor API from 0.27 on (§6).
+	V1 V1Endpoint
+	// V1EventNumbering027: 0.27 numbered the Event types SHUTDOWN=6 and
+	// ERROR=7; 0.28 swapped them (ERROR=6, SHUTDOWN=7), so protobuf
+	// encodings of the two cannot be mixed (§5.3, §8). JSON names are the
+	// same.
+	V1EventNumbering027 bool
+	// V1UnknownCallType: since 1.0 Call.type is optional with UNKNOWN=0,
+	// which the agent answers with 501; before, type was required and a
+	// call without a known type did not parse (400) (§5.3, §5.4, §8).
+	V1UnknownCallType bool
+	// V1ValidatesUUID: since 1.0 an UPDATE whose status.uuid is not a valid
+	// 16-byte UUID is refused with 400 (§5.4, §8). Before, only a missing
+	// uuid was.
+	V1ValidatesUUID bool
+	// V1ContainerID: SUBSCRIBED carries container_id since 1.1 (§5.3, §8);
+	// it is the last path component of the sandbox (§11).
+	V1ContainerID bool
+	// AuthenticatesExecutors: a 1.3+ agent run with
+	// --authenticate_http_executors and a secret key gives each executor a
+	// token in MESOS_EXECUTOR_AUTHENTICATION_TOKEN and answers every v1
+	// request without "Authorization: Bearer <token>" with 401, before the
+	// handler runs (§4, §5.2, §5.4, §8). The legacy wire is not
+	// authenticated. The captured 1.12 agent ran without it (§11).
+	AuthenticatesExecutors bool
+	// Heartbeats: since 1.8 the HEARTBEAT call is answered 202 before any
+	// id check, and the agent sends a HEARTBEAT event every 30 minutes
+	// (AgentConfig.HeartbeatInterval). Older agents answer a HEARTBEAT
+	// call with 400 (§5.4, §5.6, §8).
+	Heartbeats bool
 }
 
 // Mesos020 is an agent before 0.22 (0.20, 0.21): HTTP/1.0 framing without
-// Libprocess-From, no link to the executor, and the oldest environment
-// (no MESOS_SANDBOX, LIBPROCESS_IP or MESOS_AGENT_ENDPOINT).
+// Libprocess-From, no link to the executor, no v1 endpoint, and the oldest
+// environment (no MESOS_SANDBOX, LIBPROCESS_IP or MESOS_AGENT_ENDPOINT).
 var Mesos020 = Profile{
 	Name:               "0.20",
-	Describe:           "Mesos 0.20-0.21: HTTP/1.0 framing, no link, oldest environment",
+	Describe:           "Mesos 0.20-0.21: HTTP/1.0 framing, no link, oldest environment, no v1 endpoint",
 	Framing:            messenger.FramingHTTP10,
 	RunTaskFrameworkID: true,
 }
 
 // Mesos022 is an agent of 0.22 or 0.23: HTTP/1.1 framing with
-// Libprocess-From and an empty Host, still no link and no MESOS_SANDBOX.
-// (0.24 differs only in leaving RunTaskMessage.framework_id unset.)
+// Libprocess-From and an empty Host, still no link, no MESOS_SANDBOX and no
+// v1 endpoint. (0.24 differs only in leaving RunTaskMessage.framework_id
+// unset.)
 var Mesos022 = Profile{
 	Name:               "0.22",
-	Describe:           "Mesos 0.22-0.23: HTTP/1.1 framing, no link",
+	Describe:           "Mesos 0.22-0.23: HTTP/1.1 framing, no link, no v1 endpoint",
 	Framing:            messenger.FramingHTTP11,
 	RunTaskFrameworkID: true,
 }
 
-// Mesos026 is an agent of 0.25 or 0.26: as Mesos022, plus MESOS_SANDBOX
-// and LIBPROCESS_IP; RunTaskMessage no longer carries framework_id.
+// Mesos025 is an agent of 0.25: MESOS_SANDBOX, no framework_id in
+// RunTaskMessage, and the v1 endpoint as a stub (V1Stub).
+var Mesos025 = Profile{
+	Name:       "0.25",
+	Describe:   "Mesos 0.25: HTTP/1.1 framing, no link, MESOS_SANDBOX, v1 endpoint is a stub",
+	Framing:    messenger.FramingHTTP11,
+	EnvSandbox: true,
+	V1:         V1Stub,
+}
+
+// Mesos026 is an agent of 0.26: as Mesos025, plus LIBPROCESS_IP.
 var Mesos026 = Profile{
 	Name:            "0.26",
-	Describe:        "Mesos 0.25-0.26: HTTP/1.1 framing, no link, MESOS_SANDBOX and LIBPROCESS_IP",
+	Describe:        "Mesos 0.26: HTTP/1.1 framing, no link, MESOS_SANDBOX and LIBPROCESS_IP, v1 endpoint is a stub",
 	Framing:         messenger.FramingHTTP11,
 	EnvSandbox:      true,
 	EnvLibprocessIP: true,
+	V1:              V1Stub,
 }
 
-// Mesos1x is an agent from 1.0 to 1.3: it links to the executor, sends the
-// kill policy, and exports the full 1.0 environment with
-// MESOS_SUBSCRIPTION_BACKOFF_MAX fixed at 2secs.
-var Mesos1x = Profile{
+// Mesos027 is an agent of 0.27: the v1 executor API works, with the old
+// protobuf event numbers; the agent links to the executor and exports
+// MESOS_AGENT_ENDPOINT (and MESOS_SUBSCRIPTION_BACKOFF_MAX=2secs when
+// checkpointing), but not yet the shutdown grace period.
+var Mesos027 = Profile{
+	Name:                "0.27",
+	Describe:            "Mesos 0.27: links, MESOS_AGENT_ENDPOINT, v1 API (experimental, SHUTDOWN=6)",
+	Framing:             messenger.FramingHTTP11,
+	LinksExecutor:       true,
+	EnvSandbox:          true,
+	EnvLibprocessIP:     true,
+	EnvAgentEndpoint:    true,
+	V1:                  V1Works,
+	V1EventNumbering027: true,
+}
+
+// Mesos028 is an agent of 0.28: as Mesos027 with today's event numbers and
+// MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD.
+var Mesos028 = Profile{
+	Name:                   "0.28",
+	Describe:               "Mesos 0.28: as 0.27, event numbers as today, MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
+	Framing:                messenger.FramingHTTP11,
+	LinksExecutor:          true,
+	EnvSandbox:             true,
+	EnvLibprocessIP:        true,
+	EnvAgentEndpoint:       true,
+	EnvShutdownGracePeriod: true,
+	V1:                     V1Works,
+}
+
+// Mesos10 is an agent of 1.0: v1 stable (UNKNOWN calls get 501, UPDATE
+// uuids are validated), kill policies on both wires, and the full 1.0
+// environment with MESOS_SUBSCRIPTION_BACKOFF_MAX fixed at 2secs.
+var Mesos10 = Profile{
 	Name:                   "1.0",
-	Describe:               "Mesos 1.0-1.3: HTTP/1.1 framing, links to the executor",
+	Describe:               "Mesos 1.0: links, kill policy, v1 stable",
 	Framing:                messenger.FramingHTTP11,
 	LinksExecutor:          true,
 	EnvSandbox:             true,
@@ -101,13 +207,62 @@ var Mesos1x = Profile{
 	EnvShutdownGracePeriod: true,
 	EnvHTTPCommandExecutor: true,
 	KillPolicy:             true,
+	V1:                     V1Works,
+	V1UnknownCallType:      true,
+	V1ValidatesUUID:        true,
 }
 
-// Mesos14 is an agent of 1.4: as Mesos1x, with
+// Mesos1x is the name this package gave Mesos10 when one profile stood for
+// 1.0 to 1.3.
+//
+// Deprecated: use Mesos10 (or Mesos11, Mesos13).
+var Mesos1x = Mesos10
+
+// Mesos11 is an agent of 1.1 or 1.2: as Mesos10, with task groups and
+// SUBSCRIBED.container_id.
+var Mesos11 = Profile{
+	Name:                   "1.1",
+	Describe:               "Mesos 1.1-1.2: as 1.0, LAUNCH_GROUP, SUBSCRIBED.container_id",
+	Framing:                messenger.FramingHTTP11,
+	LinksExecutor:          true,
+	EnvSandbox:             true,
+	EnvLibprocessIP:        true,
+	EnvAgentEndpoint:       true,
+	EnvShutdownGracePeriod: true,
+	EnvHTTPCommandExecutor: true,
+	KillPolicy:             true,
+	V1:                     V1Works,
+	V1UnknownCallType:      true,
+	V1ValidatesUUID:        true,
+	V1ContainerID:          true,
+}
+
+// Mesos13 is an agent of 1.3.0 run with executor authentication: as
+// Mesos11, plus MESOS_EXECUTOR_AUTHENTICATION_TOKEN, and 401 for any v1
+// request without the Bearer token.
+var Mesos13 = Profile{
+	Name:                   "1.3",
+	Describe:               "Mesos 1.3.0 with --authenticate_http_executors: as 1.1, executor tokens",
+	Framing:                messenger.FramingHTTP11,
+	LinksExecutor:          true,
+	EnvSandbox:             true,
+	EnvLibprocessIP:        true,
+	EnvAgentEndpoint:       true,
+	EnvShutdownGracePeriod: true,
+	EnvHTTPCommandExecutor: true,
+	KillPolicy:             true,
+	V1:                     V1Works,
+	V1UnknownCallType:      true,
+	V1ValidatesUUID:        true,
+	V1ContainerID:          true,
+	AuthenticatesExecutors: true,
+}
+
+// Mesos14 is an agent of 1.4: as Mesos11 (without authentication), with
 // MESOS_SUBSCRIPTION_BACKOFF_MAX following the reregistration timeout.
 var Mesos14 = Profile{
 	Name:                              "1.4",
-	Describe:                          "Mesos 1.4: HTTP/1.1 framing, links, backoff max = reregistration timeout",
+	Describe:                          "Mesos 1.4: links, backoff max = reregistration timeout, v1 as 1.1",
 	Framing:                           messenger.FramingHTTP11,
 	LinksExecutor:                     true,
 	EnvSandbox:                        true,
@@ -117,14 +272,40 @@ var Mesos14 = Profile{
 	EnvShutdownGracePeriod:            true,
 	EnvHTTPCommandExecutor:            true,
 	KillPolicy:                        true,
+	V1:                                V1Works,
+	V1UnknownCallType:                 true,
+	V1ValidatesUUID:                   true,
+	V1ContainerID:                     true,
+}
+
+// Mesos18 is an agent of 1.8 to 1.11: as Mesos14, shutting down an
+// executor that registers or subscribes with nothing to run (1.5+), and
+// with HEARTBEAT calls and events.
+var Mesos18 = Profile{
+	Name:                              "1.8",
+	Describe:                          "Mesos 1.8-1.11: as 1.4, shuts down taskless executors, HEARTBEAT",
+	Framing:                           messenger.FramingHTTP11,
+	LinksExecutor:                     true,
+	EnvSandbox:                        true,
+	EnvLibprocessIP:                   true,
+	EnvAgentEndpoint:                  true,
+	BackoffMaxIsReregistrationTimeout: true,
+	EnvShutdownGracePeriod:            true,
+	EnvHTTPCommandExecutor:            true,
+	KillPolicy:                        true,
+	ShutdownTasklessExecutor:          true,
+	V1:                                V1Works,
+	V1UnknownCallType:                 true,
+	V1ValidatesUUID:                   true,
+	V1ContainerID:                     true,
+	Heartbeats:                        true,
 }
 
 // Mesos112 is the 1.12.0-dev agent of the captures (PROTOCOL.md §11): as
-// Mesos14, writing "Host: <ip:port>", and shutting down an executor that
-// registers with nothing to run (1.5+).
+// Mesos18, writing "Host: <ip:port>".
 var Mesos112 = Profile{
 	Name:                              "1.12",
-	Describe:                          "Mesos 1.12.0-dev (captured): Host header, links, shuts down taskless executors",
+	Describe:                          "Mesos 1.12.0-dev (captured): Host header, links, shuts down taskless executors, HEARTBEAT",
 	Framing:                           messenger.FramingHTTP11Host,
 	LinksExecutor:                     true,
 	EnvSandbox:                        true,
@@ -135,11 +316,17 @@ var Mesos112 = Profile{
 	EnvHTTPCommandExecutor:            true,
 	KillPolicy:                        true,
 	ShutdownTasklessExecutor:          true,
+	V1:                                V1Works,
+	V1UnknownCallType:                 true,
+	V1ValidatesUUID:                   true,
+	V1ContainerID:                     true,
+	Heartbeats:                        true,
 }
 
 // Profiles lists the predefined profiles, oldest first.
 func Profiles() []Profile {
-	return []Profile{Mesos020, Mesos022, Mesos026, Mesos1x, Mesos14, Mesos112}
+	return []Profile{Mesos020, Mesos022, Mesos025, Mesos026, Mesos027, Mesos028,
+		Mesos10, Mesos11, Mesos13, Mesos14, Mesos18, Mesos112}
 }
 
 // Newest is the most recent predefined profile.

@@ -9,21 +9,32 @@ import (
 	"github.com/mesos-shim/executor/mesosproto"
 )
 
-// Restart simulates an agent crash and restart (PROTOCOL.md §3.7, §7 and
-// the captures' "Agent crash and restart"): the agent goes down as with
-// Crash, stays down for RestartDowntime, and listens again on the same
+// Restart simulates an agent crash and restart (PROTOCOL.md §3.7, §6, §7,
+// §11 and the captures' "Agent crash and restart"): the agent goes down as
+// with Crash, stays down for RestartDowntime, and listens again on the same
 // port with the same UPID.
 //
-// With checkpoint, the executor's record survives: the agent sends
-// ReconnectExecutorMessage, on a fresh connection, to the executor's pid
-// and waits for its ReregisterExecutorMessage. Restart returns the
-// latency between the two. The agent stays in recovery for
-// ReregistrationTimeout after the Reconnect; an executor that has not
-// reregistered by then is destroyed, and Restart returns an error.
+// With checkpoint, the executor's record survives and the agent recovers
+// it RecoveryStartDelay after it starts listening, as the kind its
+// checkpoint says (a libprocess.pid wins over an http.marker, §6):
+//
+//   - A PID executor gets ReconnectExecutorMessage, on a fresh connection,
+//     and must answer with ReregisterExecutorMessage; Restart returns the
+//     latency between the two.
+//   - An HTTP (v1) executor is sent nothing: it must SUBSCRIBE again by
+//     itself, and Restart returns the latency from the listener opening to
+//     that SUBSCRIBE. Every UPDATE and MESSAGE, and any call before the
+//     recovery starts, is answered 503 (RecoveryBody) until the recovery
+//     ends (see WaitRecovered).
+//
+// The agent stays in recovery for ReregistrationTimeout after the recovery
+// starts, whenever the executor comes back; an executor that has not come
+// back by then is destroyed, and Restart returns an error.
 //
 // Without checkpoint, the restarted agent has no record of the executor
 // and sends it nothing: the executor must notice the lost connection and
-// exit on its own. Its registrations are refused and its updates dropped.
+// exit on its own. Its registrations are refused, its updates dropped,
+// and its v1 calls answered 400 ("Framework cannot be found").
 func (a *Agent) Restart(ctx context.Context, checkpoint bool) (time.Duration, error) {
 	a.trace.add(Entry{Dir: Script, Name: "Restart", Detail: fmt.Sprintf("checkpoint=%t", checkpoint)})
 	a.Crash()
@@ -41,8 +52,12 @@ func (a *Agent) Restart(ctx context.Context, checkpoint bool) (time.Duration, er
 		a.forget()
 		return 0, nil
 	}
+	paused := pause(ctx, a.cfg.RecoveryStartDelay)
 	if err := a.reconnect(); err != nil {
 		return 0, err
+	}
+	if paused != nil {
+		return 0, fmt.Errorf("agentsim: restart: %w", paused)
 	}
 	return a.awaitReregistration(ctx)
 }
@@ -69,28 +84,57 @@ func (a *Agent) forget() {
 	if a.exec.state != Terminated {
 		a.exec.state = Unknown
 	}
+	a.exec.stream = nil
 	a.queue = nil
 	a.trace.add(Entry{Dir: AtAgent, Name: EventForgotten, Detail: "no checkpoint: the executor is unknown to the new agent, nothing is sent to it"})
 	a.broadcastLocked()
 }
 
-// reconnect recovers the executor: REGISTERING again, a Reconnect to its
-// pid, and the reregistration deadline.
+// reconnect recovers the executor: REGISTERING again, a Reconnect to a
+// PID executor, and the reregistration deadline.
 func (a *Agent) reconnect() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.exec.pid.IsZero() || a.exec.state == Terminated || a.exec.state == Unknown {
+	if a.phase != phaseRecovering {
+		return fmt.Errorf("agentsim: restart: the agent went down while recovering")
+	}
+	a.recoveryStarted = true
+	kind := a.checkpointedWireLocked()
+	if kind == "" || a.exec.state == Terminated || a.exec.state == Unknown {
 		a.phase = phaseRunning
+		a.broadcastLocked()
 		return fmt.Errorf("agentsim: restart: no executor to reconnect (executor is %s)", a.exec.state)
 	}
 	a.exec.state, a.exec.recovering = Registering, true
 	a.reregistered = false
+	a.afterLocked(a.cfg.ReregistrationTimeout, a.finishRecoveryLocked, nil)
+	defer a.broadcastLocked()
+	if kind == WireV1 {
+		a.reconnectAt = a.listenedAt
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventRecovering,
+			Detail: "HTTP executor (http.marker): no Reconnect is sent, it must SUBSCRIBE within " + a.cfg.ReregistrationTimeout.String()})
+		return nil
+	}
+	a.exec.wire, a.exec.pid = WireV0, a.exec.pidFile
 	a.reconnectAt = time.Now()
+	a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventRecovering,
+		Detail: "PID executor (libprocess.pid): Reconnect, it must reregister within " + a.cfg.ReregistrationTimeout.String()})
 	id := a.agentID()
 	a.sendLocked(a.exec.pid, &mesosproto.ReconnectExecutorMessage{SlaveID: &id})
-	a.afterLocked(a.cfg.ReregistrationTimeout, a.finishRecoveryLocked, nil)
-	a.broadcastLocked()
 	return nil
+}
+
+// checkpointedWireLocked is the executor's kind as its checkpoint says
+// (§6): a libprocess.pid makes it a PID executor even if it subscribed
+// since; otherwise an HTTP executor if it subscribed; "" if neither.
+func (a *Agent) checkpointedWireLocked() Wire {
+	switch {
+	case !a.exec.pidFile.IsZero():
+		return WireV0
+	case a.exec.wire == WireV1:
+		return WireV1
+	}
+	return ""
 }
 
 // finishRecoveryLocked ends the recovery window: an executor that did not

@@ -14,8 +14,9 @@ import (
 // The script operations below play the master's and scheduler's part: each
 // is recorded in the trace and turned into what the agent sends.
 
-// Launch gives the executor a task: a RunTaskMessage now if it is
-// registered, or once it registers. An empty agent_id or name is filled in.
+// Launch gives the executor a task: a RunTaskMessage (LAUNCH on v1) now if
+// it is registered, or once it registers. An empty agent_id or name is
+// filled in.
 func (a *Agent) Launch(task mesos.TaskInfo) error {
 	if task.AgentID.Value == "" {
 		task.AgentID = a.agentID()
@@ -26,9 +27,13 @@ func (a *Agent) Launch(task mesos.TaskInfo) error {
 	return a.deliver(Entry{Dir: Script, Name: "Launch", TaskID: task.TaskID.Value}, a.runTaskMessage(task), true)
 }
 
-// LaunchGroup gives the executor a task group, as agents since 1.1 do to a
-// PID executor: an unversioned executor Event of type LAUNCH_GROUP named
-// mesosproto.ExecutorEventName (PROTOCOL.md §2, §11).
+// LaunchGroup gives the executor a task group, as agents since 1.1 do: a
+// LAUNCH_GROUP event on the v1 wire, and to a PID executor an unversioned
+// executor Event of type LAUNCH_GROUP named mesosproto.ExecutorEventName
+// (PROTOCOL.md §2, §11). It works on every profile (the simulation plays
+// the master, which would send groups only to 1.1+ agents), except on
+// 0.27's v1 wire, whose numbering has no LAUNCH_GROUP: the send fails and
+// the trace says so.
 func (a *Agent) LaunchGroup(group mesos.TaskGroupInfo) error {
 	var ids []string
 	for i := range group.Tasks {
@@ -59,9 +64,10 @@ func (a *Agent) FrameworkMessage(data []byte) error {
 	return a.deliver(Entry{Dir: Script, Name: "FrameworkMessage", Detail: dataDetail(data)}, m, false)
 }
 
-// Shutdown shuts the executor down with an empty ShutdownExecutorMessage.
-// If it is still running ShutdownGracePeriod later, the agent destroys it
-// (kills its process group), as the containerizer would.
+// Shutdown shuts the executor down with an empty ShutdownExecutorMessage,
+// or a SHUTDOWN event on v1 (the stream stays open). If it is still running
+// ShutdownGracePeriod later, the agent destroys it (kills its process
+// group), as the containerizer would.
 func (a *Agent) Shutdown() error {
 	a.trace.add(Entry{Dir: Script, Name: "Shutdown"})
 	a.mu.Lock()
@@ -77,7 +83,7 @@ func (a *Agent) Shutdown() error {
 // shutdownLocked sends ShutdownExecutor and arms the destroy timer.
 func (a *Agent) shutdownLocked() {
 	a.exec.state = Terminating
-	a.sendLocked(a.exec.pid, &mesosproto.ShutdownExecutorMessage{})
+	a.toExecutorLocked(&mesosproto.ShutdownExecutorMessage{})
 	a.afterLocked(a.cfg.ShutdownGracePeriod, func() {
 		a.destroyLocked("still running after the shutdown grace period")
 	}, nil)
@@ -88,7 +94,7 @@ func (a *Agent) shutdownLocked() {
 func (a *Agent) deliver(op Entry, m proto.Message, queueable bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if queueable && a.exec.state == Registering && !a.exec.recovering && a.wire != nil {
+	if queueable && a.exec.state == Registering && !a.exec.recovering && a.ep != nil {
 		op.Detail = strings.TrimSpace(op.Detail + " (queued until the executor registers)")
 		a.trace.add(op)
 		a.queue = append(a.queue, m)
@@ -98,7 +104,7 @@ func (a *Agent) deliver(op Entry, m proto.Message, queueable bool) error {
 	if err := a.canSendLocked(op.Name); err != nil {
 		return err
 	}
-	a.sendLocked(a.exec.pid, m)
+	a.toExecutorLocked(m)
 	a.exec.sentTask = a.exec.sentTask || queueable
 	return nil
 }
@@ -107,7 +113,7 @@ func (a *Agent) canSendLocked(op string) error {
 	switch {
 	case a.closed:
 		return ErrClosed
-	case a.wire == nil:
+	case a.ep == nil:
 		return fmt.Errorf("agentsim: %s: the agent is down", op)
 	case a.exec.state != Running:
 		return fmt.Errorf("agentsim: %s: the executor is %s", op, a.exec.state)

@@ -14,8 +14,8 @@ type ExecutorState int
 
 // The executor states.
 const (
-	Registering ExecutorState = iota // launched or recovering, not (re)registered
-	Running                          // registered
+	Registering ExecutorState = iota // launched or recovering, not (re)registered or subscribed
+	Running                          // registered or subscribed
 	Terminating                      // sent ShutdownExecutor
 	Terminated                       // destroyed or gone
 	Unknown                          // forgotten by a restart without checkpointing
@@ -51,20 +51,40 @@ type Update struct {
 	TaskID string
 	State  mesos.TaskState
 	UUID   []byte
-	// PID is StatusUpdateMessage.pid: where the acknowledgement goes.
+	// Wire is the wire the update came on; on v1 the acknowledgement goes
+	// onto the executor's subscription stream.
+	Wire Wire
+	// PID is StatusUpdateMessage.pid: where the acknowledgement goes on the
+	// legacy wire ("" on v1).
 	PID string
-	// Replayed says the update came inside a ReregisterExecutorMessage.
+	// Replayed says the update came inside a ReregisterExecutorMessage or
+	// a SUBSCRIBE's unacknowledged_updates.
 	Replayed bool
 	// Acks is how many acknowledgements of this uuid the agent has sent.
 	Acks int
 }
+
+// ackable says whether the agent acknowledges u: always on v1, on the
+// legacy wire only to a valid pid.
+func (u Update) ackable() bool { return u.Wire == WireV1 || ackable(u.PID) }
 
 func uuidKey(u []byte) string { return hex.EncodeToString(u) }
 
 // executorRecord is what the agent knows of its executor.
 type executorRecord struct {
 	state ExecutorState
-	pid   upid.UPID
+	// wire is the wire of the executor's first successful contact: a
+	// RegisterExecutorMessage makes it a PID executor, a SUBSCRIBE answered
+	// with SUBSCRIBED an HTTP one (PROTOCOL.md §6); "" before.
+	wire Wire
+	// pid is where legacy messages go (cleared by a SUBSCRIBE).
+	pid upid.UPID
+	// pidFile is the checkpointed libprocess.pid: written by a legacy
+	// registration and never removed, it makes the executor a PID one at
+	// recovery even if it subscribed since (§6: it wins over http.marker).
+	pidFile upid.UPID
+	// stream is the current v1 subscription, nil if none.
+	stream *stream
 	// sentTask says a task or group was ever sent (the 1.5 taskless rule).
 	sentTask bool
 	// recovering says the record was recovered by a restart: a Reregister

@@ -95,3 +95,69 @@ func dataDetail(data []byte) string {
 	}
 	return fmt.Sprintf("data=%q", data)
 }
+
+// describeCall is the trace entry for a v1 call.
+func describeCall(c *executor.Call) Entry {
+	e := Entry{Dir: FromExecutor, Wire: WireV1, Name: c.Type.String()}
+	switch c.Type {
+	case executor.Call_SUBSCRIBE:
+		e.Detail = subscribeDetail(c.Subscribe)
+	case executor.Call_UPDATE:
+		if c.Update != nil {
+			s := &c.Update.Status
+			e.TaskID, e.UUID = s.TaskID.Value, s.UUID
+			if s.State != nil {
+				e.State = s.State.String()
+			}
+		}
+	case executor.Call_MESSAGE:
+		if c.Message != nil {
+			e.Data, e.Detail = append([]byte(nil), c.Message.Data...), dataDetail(c.Message.Data)
+		}
+	}
+	if c.Type != executor.Call_HEARTBEAT && c.ExecutorID.Value != "" {
+		e.Detail = strings.TrimSpace(e.Detail + " executor=" + c.ExecutorID.Value)
+	}
+	return e
+}
+
+func subscribeDetail(s *executor.Call_Subscribe) string {
+	if s == nil {
+		return "no subscribe"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d unacknowledged task(s), %d update(s)", len(s.UnacknowledgedTasks), len(s.UnacknowledgedUpdates))
+	for i := range s.UnacknowledgedUpdates {
+		st := &s.UnacknowledgedUpdates[i].Status
+		fmt.Fprintf(&b, " [%s %s %s]", st.TaskID.Value, st.GetState(), ShortUUID(st.UUID))
+	}
+	return b.String()
+}
+
+// describeEvent is the trace entry for a v1 event.
+func describeEvent(ev *executor.Event) Entry {
+	e := Entry{Dir: ToExecutor, Wire: WireV1, Name: ev.Type.String()}
+	switch {
+	case ev.Subscribed != nil:
+		e.Detail = fmt.Sprintf("executor=%s agent=%s", ev.Subscribed.ExecutorInfo.ExecutorID.Value, ev.Subscribed.AgentInfo.GetID().GetValue())
+		if id := ev.Subscribed.ContainerID; id != nil {
+			e.Detail += " container=" + id.Value
+		}
+	case ev.Launch != nil:
+		e.TaskID, e.Detail = ev.Launch.Task.TaskID.Value, commandDetail(&ev.Launch.Task)
+	case ev.LaunchGroup != nil:
+		e.Detail = eventDetail(ev)
+	case ev.Kill != nil:
+		e.TaskID = ev.Kill.TaskID.Value
+		if gp := ev.Kill.GetKillPolicy().GetGracePeriod(); gp != nil {
+			e.Detail = fmt.Sprintf("grace=%dns", gp.GetNanoseconds())
+		}
+	case ev.Acknowledged != nil:
+		e.TaskID, e.UUID = ev.Acknowledged.TaskID.Value, ev.Acknowledged.UUID
+	case ev.Message != nil:
+		e.Data, e.Detail = append([]byte(nil), ev.Message.Data...), dataDetail(ev.Message.Data)
+	case ev.Error != nil:
+		e.Detail = ev.Error.Message
+	}
+	return e
+}

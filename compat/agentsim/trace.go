@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
 )
 
 // Direction says where a trace entry happened.
@@ -37,9 +39,20 @@ func (d Direction) String() string {
 	return "?"
 }
 
-// Names of trace entries that are not messages. Messages are named by
-// their libprocess name without the "mesos.internal." prefix, e.g.
-// "StatusUpdateMessage"; LAUNCH_GROUP is "mesos.executor.Event".
+// Wire is the generation of the executor protocol a message used.
+type Wire string
+
+// The two wires. An entry that is not a message has no wire ("").
+const (
+	WireV0 Wire = "v0" // libprocess messages
+	WireV1 Wire = "v1" // the v1 executor HTTP API
+)
+
+// Names of trace entries that are not messages. Messages on the legacy wire
+// are named by their libprocess name without the "mesos.internal." prefix,
+// e.g. "StatusUpdateMessage" (LAUNCH_GROUP is "mesos.executor.Event"); on
+// the v1 wire by their call or event type, e.g. "UPDATE", "ACKNOWLEDGED".
+// Entry.Kind names both alike.
 const (
 	EventAgentStarted          = "AgentStarted"
 	EventAgentCrashed          = "AgentCrashed"
@@ -47,43 +60,95 @@ const (
 	EventExited                = "ExecutorExited"
 	EventStdout                = "stdout"
 	EventStderr                = "stderr"
-	EventReregistered          = "Reregistered"          // Latency is set
+	EventRecovering            = "RecoveringExecutor"    // a restarted agent starts recovering its executor
+	EventReregistered          = "Reregistered"          // or re-subscribed; Latency is set
 	EventReregistrationTimeout = "ReregistrationTimeout" // the executor did not come back
 	EventDestroyed             = "ExecutorDestroyed"
-	EventUpdateReplayed        = "UpdateReplayed" // an update carried by a Reregister
+	EventUpdateReplayed        = "UpdateReplayed" // an update carried by a Reregister or a SUBSCRIBE
 	EventUpdateDropped         = "UpdateDropped"  // not acknowledged; Detail says why
 	EventAckLost               = "AckLost"        // a delayed ack the crash cancelled
 	EventNoAck                 = "NoAck"          // accepted, but its pid is empty or invalid: never acked
 	EventLinkBroken            = "LinkBroken"
-	EventRefused               = "Refused"        // a (re)registration answered with Shutdown
+	EventRefused               = "Refused"        // a (re)registration answered with Shutdown, a SUBSCRIBE with SHUTDOWN
 	EventForgotten             = "Forgotten"      // a restart without checkpoint
-	EventRejected              = "Rejected"       // the messenger refused a request
-	EventIgnored               = "MessageIgnored" // received but not handled
+	EventRejected              = "Rejected"       // the messenger refused a request; a v1 call refused (Call, Status)
+	EventIgnored               = "MessageIgnored" // received but not handled (a 0.25-0.26 stub's calls too)
 	EventSendFailed            = "SendFailed"
+	EventUnavailable           = "Unavailable"   // v1: 503, the agent has not finished recovery
+	EventStreamEnded           = "StreamEnded"   // v1: the agent ended a subscription stream
+	EventStreamLost            = "StreamLost"    // v1: the executor's side of a stream went away
+	EventFaultInjected         = "FaultInjected" // a fault hook changed an answer
 )
 
 // Entry is one line of a Trace.
 type Entry struct {
 	At     time.Duration // since the trace began
 	Dir    Direction
+	Wire   Wire // the wire a message used; "" for what is not a message
 	Name   string
 	TaskID string
 	State  string // a TaskState name, e.g. "TASK_RUNNING"
 	UUID   []byte // a status update's uuid
 	Data   []byte // a framework message's data
 	Detail string
-	// Latency is set for EventReregistered: Reconnect sent → Reregister in.
+	// Latency is set for EventReregistered: Reconnect sent → Reregister
+	// in, or on v1 listener up → SUBSCRIBE in.
 	Latency time.Duration
 	// Exit is set for EventExited.
 	Exit *ExitStatus
+	// Call and Status are set for a v1 call the agent refused (an
+	// EventRejected, EventUnavailable or EventFaultInjected entry): the
+	// call's type ("" if the body was not a call) and the HTTP status.
+	Call   string
+	Status int
 }
 
-// String formats e as one timeline line:
+// String formats e as one timeline line, the wire in its own column:
 //
-//   - 12.3ms  agent → executor  ExecutorRegisteredMessage  executor=e1 ...
+//   - 12.3ms  agent → executor  v0  ExecutorRegisteredMessage  executor=e1 ...
+//   - 14.0ms  agent → executor  v1  ACKNOWLEDGED  task=t1 uuid=...
 func (e Entry) String() string {
 	ms := float64(e.At) / float64(time.Millisecond)
-	return strings.TrimRight(fmt.Sprintf("+%9.1fms  %-16s  %-34s  %s", ms, e.Dir, e.Name, e.Summary()), " ")
+	return strings.TrimRight(fmt.Sprintf("+%9.1fms  %-16s  %-2s  %-34s  %s", ms, e.Dir, e.Wire, e.Name, e.Summary()), " ")
+}
+
+// legacyKinds names the legacy messages by the v1 call or event that
+// carries the same thing (PROTOCOL.md §5.3).
+var legacyKinds = map[string]string{
+	"RegisterExecutorMessage":            "SUBSCRIBE",
+	"ReregisterExecutorMessage":          "SUBSCRIBE",
+	"StatusUpdateMessage":                "UPDATE",
+	"ExecutorToFrameworkMessage":         "MESSAGE",
+	"ExecutorRegisteredMessage":          "SUBSCRIBED",
+	"ExecutorReregisteredMessage":        "SUBSCRIBED",
+	"RunTaskMessage":                     "LAUNCH",
+	"mesos.executor.Event":               "LAUNCH_GROUP",
+	"KillTaskMessage":                    "KILL",
+	"StatusUpdateAcknowledgementMessage": "ACKNOWLEDGED",
+	"FrameworkToExecutorMessage":         "MESSAGE",
+	"ShutdownExecutorMessage":            "SHUTDOWN",
+}
+
+// Kind names a message the same on both wires, by its v1 call or event
+// type ("UPDATE", "ACKNOWLEDGED", "SHUTDOWN", ...), so that a check can
+// hold on either wire; it is "" for entries that are not messages and for
+// ReconnectExecutorMessage, which has no v1 counterpart.
+func (e Entry) Kind() string {
+	switch {
+	case e.Dir != ToExecutor && e.Dir != FromExecutor:
+		return ""
+	case e.Wire == WireV1 && e.Dir == ToExecutor:
+		if _, ok := executor.Event_Type_value[e.Name]; ok {
+			return e.Name
+		}
+		return ""
+	case e.Wire == WireV1:
+		if _, ok := executor.Call_Type_value[e.Name]; ok {
+			return e.Name
+		}
+		return ""
+	}
+	return legacyKinds[e.Name]
 }
 
 // Summary is the entry's details in a short readable form.

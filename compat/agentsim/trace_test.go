@@ -13,12 +13,18 @@ import (
 )
 
 func TestEntryFormatsAsATimelineLine(t *testing.T) {
-	e := Entry{At: 12345 * time.Microsecond, Dir: ToExecutor, Name: "StatusUpdateAcknowledgementMessage",
+	e := Entry{At: 12345 * time.Microsecond, Dir: ToExecutor, Wire: WireV0, Name: "StatusUpdateAcknowledgementMessage",
 		TaskID: "t1", UUID: []byte{0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5}}
-	require.Equal(t, "+     12.3ms  agent → executor  StatusUpdateAcknowledgementMessage  task=t1 uuid=deadbeef", e.String())
+	require.Equal(t, "+     12.3ms  agent → executor  v0  StatusUpdateAcknowledgementMessage  task=t1 uuid=deadbeef", e.String())
+	require.Equal(t, "ACKNOWLEDGED", e.Kind())
+
+	e = Entry{At: 12345 * time.Microsecond, Dir: ToExecutor, Wire: WireV1, Name: "ACKNOWLEDGED", TaskID: "t1"}
+	require.Equal(t, "+     12.3ms  agent → executor  v1  ACKNOWLEDGED                        task=t1", e.String())
+	require.Equal(t, "ACKNOWLEDGED", e.Kind())
 
 	e = Entry{At: 2 * time.Second, Dir: AtAgent, Name: EventReregistered, Latency: 1500 * time.Microsecond}
-	require.Equal(t, "+   2000.0ms  agent             Reregistered                        latency=1.5ms", e.String())
+	require.Equal(t, "+   2000.0ms  agent                 Reregistered                        latency=1.5ms", e.String())
+	require.Empty(t, e.Kind())
 }
 
 func TestTraceRecordsTheConversationInOrder(t *testing.T) {
@@ -31,20 +37,20 @@ func TestTraceRecordsTheConversationInOrder(t *testing.T) {
 
 	lines := strings.Split(strings.TrimSpace(a.Trace().String()), "\n")
 	var got []string
-	line := regexp.MustCompile(`^\+ *\d+\.\dms  (.+?)  +(\S+)`)
+	line := regexp.MustCompile(`^\+ *\d+\.\dms  (.{16})  (v0|v1|  )  (\S+)`)
 	for _, l := range lines {
 		m := line.FindStringSubmatch(l)
 		require.NotNil(t, m, "malformed line %q", l)
-		got = append(got, strings.TrimSpace(m[1])+" "+m[2])
+		got = append(got, strings.TrimSpace(strings.TrimSpace(m[1])+" "+m[2])+" "+m[3])
 	}
 	require.Equal(t, []string{
 		"agent AgentStarted",
 		"script Launch",
-		"executor → agent RegisterExecutorMessage",
-		"agent → executor ExecutorRegisteredMessage",
-		"agent → executor RunTaskMessage",
-		"executor → agent StatusUpdateMessage",
-		"agent → executor StatusUpdateAcknowledgementMessage",
+		"executor → agent v0 RegisterExecutorMessage",
+		"agent → executor v0 ExecutorRegisteredMessage",
+		"agent → executor v0 RunTaskMessage",
+		"executor → agent v0 StatusUpdateMessage",
+		"agent → executor v0 StatusUpdateAcknowledgementMessage",
 	}, got)
 	require.Contains(t, lines[5], "task=t1 TASK_RUNNING uuid=")
 }

@@ -2,7 +2,7 @@ package agentsim
 
 import (
 	"fmt"
-	"net/netip"
+	"net"
 
 	"github.com/gogo/protobuf/proto"
 
@@ -14,13 +14,40 @@ import (
 // AgentProcessID is the libprocess id of the agent process.
 const AgentProcessID = "slave(1)"
 
-// transport is the agent's end of one wire generation, alive for one
-// incarnation of the agent (Restart makes a new one). The agent's logic
-// speaks the legacy messages, as slave.cpp does internally; a transport
-// moves them and hands what it receives to a sink, decoded. The legacy wire
-// is the only one so far. A v1 transport would serve /api/v1/executor and
-// convert at its edge with package compat (EventFromLegacy for what the
-// agent sends, LegacyFromCall for what it receives).
+// endpoint is one incarnation of the agent's port (Restart makes a new
+// one): a router that splits the connections between the legacy transport
+// and the v1 executor API (listener.go, v1server.go).
+type endpoint struct {
+	router *router
+	legacy transport
+	v1     *v1Server
+}
+
+// newEndpoint serves both wires on ln.
+func newEndpoint(ln net.Listener, f messenger.Framing, inc incarnation) (*endpoint, error) {
+	r := newRouter(ln)
+	legacy, err := newLegacyWire(f, r.legacy, inc)
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	return &endpoint{router: r, legacy: legacy, v1: newV1Server(r.v1, inc)}, nil
+}
+
+// close stops accepting, then cuts every connection: the v1 streams first
+// (they end with a FIN, without their last chunk), then the messenger's.
+func (e *endpoint) close() {
+	e.router.close()
+	e.v1.close()
+	e.legacy.close()
+}
+
+// transport is the agent's libprocess side, alive for one incarnation of
+// the agent. The agent's logic speaks the legacy messages, as slave.cpp does
+// internally; a transport moves them and hands what it receives to a sink,
+// decoded. The v1 side converts at its edge with package compat
+// (EventFromLegacy for what the agent sends, LegacyFromCall for what it
+// receives): see v1server.go and v1calls.go.
 type transport interface {
 	self() upid.UPID
 	send(to upid.UPID, m proto.Message) error
@@ -44,13 +71,12 @@ type legacyWire struct {
 	sink sink
 }
 
-// newLegacyWire listens on 127.0.0.1:port (0: ephemeral) as slave(1).
-func newLegacyWire(framing messenger.Framing, port uint16, s sink) (*legacyWire, error) {
+// newLegacyWire serves slave(1) on the connections ln hands over.
+func newLegacyWire(framing messenger.Framing, ln net.Listener, s sink) (*legacyWire, error) {
 	w := &legacyWire{sink: s}
 	m, err := messenger.New(messenger.Config{
 		ProcessID: AgentProcessID,
-		BindIP:    netip.AddrFrom4([4]byte{127, 0, 0, 1}),
-		BindPort:  port,
+		Listener:  ln,
 		Framing:   framing,
 		Handler:   w.receive,
 		Exited:    s.linkBroken,

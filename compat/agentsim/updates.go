@@ -9,24 +9,38 @@ import (
 	"github.com/mesos-shim/executor/upid"
 )
 
-// statusUpdateLocked validates, records and acknowledges one update, from
-// a StatusUpdateMessage or replayed from a ReregisterExecutorMessage.
-func (a *Agent) statusUpdateLocked(u *mesosproto.StatusUpdate, pid string, replayed bool) {
+// ackTo says where an update's acknowledgement goes: for a legacy update
+// to StatusUpdateMessage.pid, for a v1 update over the executor's own
+// connection, normally its current subscription stream (PROTOCOL.md §3.7,
+// §5.3).
+type ackTo struct {
+	wire Wire
+	pid  string // legacy only
+}
+
+func viaPID(pid string) ackTo { return ackTo{wire: WireV0, pid: pid} }
+
+var viaStream = ackTo{wire: WireV1}
+
+// statusUpdateLocked validates, records and acknowledges one update: from
+// a StatusUpdateMessage or an UPDATE call, or replayed from a
+// ReregisterExecutorMessage or a SUBSCRIBE.
+func (a *Agent) statusUpdateLocked(u *mesosproto.StatusUpdate, to ackTo, replayed bool) {
 	if reason := a.checkUpdateLocked(u); reason != "" {
-		a.dropUpdateLocked(u, reason)
+		a.dropUpdateLocked(u, to.wire, reason)
 		return
 	}
 	s := u.Status
-	if s.GetState() == mesos.TASK_STAGING {
-		a.dropUpdateLocked(u, "TASK_STAGING from an executor: shutting it down")
+	if s.GetState() == mesos.TASK_STAGING { // the v1 endpoint refuses it with 400 first
+		a.dropUpdateLocked(u, to.wire, "TASK_STAGING from an executor: shutting it down")
 		a.shutdownLocked()
 		return
 	}
-	a.updates = append(a.updates, Update{TaskID: s.TaskID.Value, State: s.GetState(),
-		UUID: append([]byte(nil), u.UUID...), PID: pid, Replayed: replayed})
-	to, ok := ackTarget(pid)
-	if !ok {
-		e := Entry{Dir: AtAgent, Name: EventNoAck, Detail: fmt.Sprintf("pid %q: treated as sent by the agent, never acknowledged", pid)}
+	up := Update{TaskID: s.TaskID.Value, State: s.GetState(), UUID: append([]byte(nil), u.UUID...),
+		Wire: to.wire, PID: to.pid, Replayed: replayed}
+	a.updates = append(a.updates, up)
+	if !up.ackable() {
+		e := Entry{Dir: AtAgent, Wire: to.wire, Name: EventNoAck, Detail: fmt.Sprintf("pid %q: treated as sent by the agent, never acknowledged", to.pid)}
 		describeUpdate(&e, u)
 		a.trace.add(e)
 		return
@@ -66,29 +80,45 @@ func (a *Agent) checkUpdateLocked(u *mesosproto.StatusUpdate) string {
 	return ""
 }
 
-func (a *Agent) dropUpdateLocked(u *mesosproto.StatusUpdate, reason string) {
-	e := Entry{Dir: AtAgent, Name: EventUpdateDropped, Detail: reason}
+func (a *Agent) dropUpdateLocked(u *mesosproto.StatusUpdate, wire Wire, reason string) {
+	e := Entry{Dir: AtAgent, Wire: wire, Name: EventUpdateDropped, Detail: reason}
 	if u != nil {
 		describeUpdate(&e, u)
 	}
 	a.trace.add(e)
 }
 
-// ackLocked acknowledges u to to, now or after the ack delay.
-func (a *Agent) ackLocked(to upid.UPID, u *mesosproto.StatusUpdate) {
+// ackLocked acknowledges u, now or after the ack delay. A replayed update
+// whose acknowledgement is already on its way is acknowledged once.
+func (a *Agent) ackLocked(to ackTo, u *mesosproto.StatusUpdate) {
 	agent, fw, task := a.agentID(), a.frameworkID(), u.Status.TaskID
 	ack := &mesosproto.StatusUpdateAcknowledgementMessage{SlaveID: &agent, FrameworkID: &fw, TaskID: &task, UUID: u.UUID}
+	key := uuidKey(ack.UUID)
+	if a.pendingAcks[key] {
+		return
+	}
 	send := func() {
-		if a.sendLocked(to, ack) {
-			a.acks[uuidKey(ack.UUID)]++
+		delete(a.pendingAcks, key)
+		if a.sendAckLocked(to, ack) {
+			a.acks[key]++
 		}
 	}
 	if a.ackDelay <= 0 {
 		send()
 		return
 	}
+	a.pendingAcks[key] = true
 	a.afterLocked(a.ackDelay, send, func() {
+		delete(a.pendingAcks, key)
 		a.trace.add(Entry{Dir: AtAgent, Name: EventAckLost, TaskID: task.Value, UUID: ack.UUID,
 			Detail: "the agent went down before acknowledging"})
 	})
+}
+
+func (a *Agent) sendAckLocked(to ackTo, ack *mesosproto.StatusUpdateAcknowledgementMessage) bool {
+	if to.wire == WireV1 {
+		return a.toExecutorLocked(ack)
+	}
+	pid, _ := ackTarget(to.pid)
+	return a.sendLocked(pid, ack)
 }

@@ -66,11 +66,11 @@ func (a *Agent) WaitUpdate(ctx context.Context, taskID string, state mesos.TaskS
 }
 
 // WaitAllAcknowledged waits until every accepted update that has a valid
-// pid has been acknowledged at least once.
+// pid, or came on the v1 wire, has been acknowledged at least once.
 func (a *Agent) WaitAllAcknowledged(ctx context.Context) error {
 	return a.waitFor(ctx, "every acknowledgement", func() bool {
 		for _, u := range a.updates {
-			if a.acks[uuidKey(u.UUID)] == 0 && ackable(u.PID) {
+			if a.acks[uuidKey(u.UUID)] == 0 && u.ackable() {
 				return false
 			}
 		}
@@ -108,4 +108,17 @@ func (a *Agent) WaitExecutorExit(ctx context.Context) (ExitStatus, error) {
 		err = fmt.Errorf("agentsim: no executor process was launched")
 	}
 	return status, err
+}
+
+// WaitRecovered waits until a restarted agent has finished recovering:
+// ReregistrationTimeout after its recovery started, whenever the executor
+// came back. Until then a v1 executor's UPDATE and MESSAGE calls get 503.
+func (a *Agent) WaitRecovered(ctx context.Context) error {
+	return a.waitFor(ctx, "the end of recovery", func() bool { return a.phase == phaseRunning })
+}
+
+// WaitUp waits until the agent listens: at once after Start, after a
+// Restart once its new incarnation has opened its port.
+func (a *Agent) WaitUp(ctx context.Context) error {
+	return a.waitFor(ctx, "the agent to listen", func() bool { return a.ep != nil })
 }

@@ -1,0 +1,358 @@
+package agentsim
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gogo/protobuf/proto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
+
+	"github.com/mesos-shim/executor/compat"
+	"github.com/mesos-shim/executor/compat/httpapi"
+	"github.com/mesos-shim/executor/mesosproto"
+	"github.com/mesos-shim/executor/recordio"
+	"github.com/mesos-shim/executor/upid"
+)
+
+// The agent's side of the v1 executor API (PROTOCOL.md §5.4, §5.5, §11).
+// The agent's logic stays the legacy one: an UPDATE or MESSAGE call is
+// converted with compat.LegacyFromCall and handled as its legacy message
+// would be, and what the agent sends a v1 executor is converted to an event
+// with compat.EventFromLegacy. Only SUBSCRIBE has its own rules.
+
+// beforeRecovery answers 503 while a restarted agent has not yet recovered
+// its executors (every call, SUBSCRIBE included), and, on a 0.25-0.26 stub,
+// while it recovers at all.
+func (i incarnation) beforeRecovery() (v1Answer, bool) {
+	if !i.current() {
+		return v1Answer{gone: true}, true
+	}
+	defer i.a.mu.Unlock()
+	a := i.a
+	if a.phase == phaseRecovering && (!a.recoveryStarted || a.cfg.Profile.V1 == V1Stub) {
+		return unavailable(), true
+	}
+	return v1Answer{}, false
+}
+
+// call has the agent handle a valid call.
+func (i incarnation) call(c *executor.Call, out httpapi.Codec) v1Answer {
+	if !i.current() {
+		return v1Answer{gone: true}
+	}
+	defer i.a.mu.Unlock()
+	ans := i.a.callLocked(c, out)
+	i.a.broadcastLocked()
+	return ans
+}
+
+// heartbeat sends a HEARTBEAT event on st if it is still the executor's
+// subscription (1.8+: every HeartbeatInterval, the first one interval after
+// subscribing).
+func (i incarnation) heartbeat(st *stream) {
+	if !i.current() {
+		return
+	}
+	defer i.a.mu.Unlock()
+	if i.a.exec.stream == st {
+		i.a.pushEventLocked(st, &executor.Event{Type: executor.Event_HEARTBEAT})
+	}
+}
+
+// streamLost records that the executor's side of st went away. The agent
+// does nothing else (§5.5): sends to the executor fail until it
+// subscribes again.
+func (i incarnation) streamLost(st *stream, why string) {
+	if !i.current() {
+		return
+	}
+	defer i.a.mu.Unlock()
+	detail := fmt.Sprintf("subscription %d: %s", st.n, why)
+	if i.a.exec.stream != st {
+		detail += " (not the current subscription)"
+	}
+	i.a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventStreamLost, Detail: detail})
+	i.a.broadcastLocked()
+}
+
+// callLocked handles a call that passed validation, in the order of
+// §5.4: injected faults, HEARTBEAT, the stub, recovery, the ids, the
+// executor's subscription.
+func (a *Agent) callLocked(c *executor.Call, out httpapi.Codec) v1Answer {
+	if ans, ok := a.faultLocked(c, out); ok {
+		return ans
+	}
+	switch {
+	case c.Type == executor.Call_HEARTBEAT:
+		return accepted() // validated: 1.8+ only, before any id check
+	case a.cfg.Profile.V1 == V1Stub:
+		return a.stubLocked(c, out)
+	case c.Type != executor.Call_SUBSCRIBE && a.phase == phaseRecovering:
+		return unavailable()
+	case a.exec.state == Unknown || c.FrameworkID.Value != a.cfg.FrameworkID:
+		return refused(http.StatusBadRequest, "Framework cannot be found")
+	case c.ExecutorID.Value != a.cfg.ExecutorID:
+		return refused(http.StatusBadRequest, "Executor cannot be found")
+	case c.Type != executor.Call_SUBSCRIBE && a.exec.state == Registering:
+		return refused(http.StatusForbidden, "Executor is not subscribed")
+	}
+	switch c.Type {
+	case executor.Call_SUBSCRIBE:
+		return a.subscribeLocked(c, out)
+	case executor.Call_UPDATE:
+		a.updateCallLocked(c)
+		return accepted()
+	case executor.Call_MESSAGE:
+		a.messageCallLocked(c)
+		return accepted()
+	}
+	return refused(http.StatusNotImplemented, "") // UNKNOWN (1.0+)
+}
+
+// stubLocked is the 0.25-0.26 endpoint: a SUBSCRIBE gets a stream that
+// never carries anything, UPDATE and MESSAGE are discarded.
+func (a *Agent) stubLocked(c *executor.Call, out httpapi.Codec) v1Answer {
+	if c.Type == executor.Call_SUBSCRIBE {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventIgnored,
+			Detail: "0.25-0.26 stub: 200 and a stream that never carries SUBSCRIBED; the executor stays " + a.exec.state.String()})
+		return v1Answer{stream: a.newStreamLocked(out, true)}
+	}
+	a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventIgnored, Detail: "0.25-0.26 stub: " + c.Type.String() + " discarded"})
+	return accepted()
+}
+
+func (a *Agent) newStreamLocked(out httpapi.Codec, silent bool) *stream {
+	a.streams++
+	var hb time.Duration
+	if a.cfg.Profile.Heartbeats && !silent {
+		hb = a.cfg.HeartbeatInterval
+	}
+	return newStream(a.streams, out, hb, silent)
+}
+
+// subscribeLocked is Slave::subscribe (§5.5).
+func (a *Agent) subscribeLocked(c *executor.Call, out httpapi.Codec) v1Answer {
+	st := a.newStreamLocked(out, false)
+	if a.exec.state == Terminating || a.exec.state == Terminated {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventRefused,
+			Detail: "executor is " + a.exec.state.String() + ": SHUTDOWN, then the stream ends"})
+		a.pushEventLocked(st, &executor.Event{Type: executor.Event_SHUTDOWN})
+		st.end()
+		return v1Answer{stream: st}
+	}
+	a.becomeHTTPExecutorLocked(st)
+	if a.cfg.Profile.ShutdownTasklessExecutor && !a.exec.sentTask && len(a.queue) == 0 {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventRefused,
+			Detail: "executor has no task to run (1.5+): SHUTDOWN without SUBSCRIBED"})
+		a.shutdownLocked()
+		return v1Answer{stream: st}
+	}
+	if a.exec.recovering {
+		a.latency, a.reregistered = time.Since(a.reconnectAt), true
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventReregistered, Latency: a.latency,
+			Detail: "re-SUBSCRIBE after the restart (latency from the listener opening)"})
+	}
+	a.exec.state, a.exec.recovering, a.exec.wire = Running, false, WireV1
+	a.pushEventLocked(st, a.subscribedEventLocked())
+	for _, q := range a.queue {
+		a.sendEventLocked(st, q)
+		a.exec.sentTask = true
+	}
+	a.queue = nil
+	a.replayLocked(c)
+	return v1Answer{stream: st}
+}
+
+// becomeHTTPExecutorLocked makes st the executor's connection: a previous
+// subscription is closed and the pid forgotten (§5.5, §6).
+func (a *Agent) becomeHTTPExecutorLocked(st *stream) {
+	if old := a.exec.stream; old != nil && old != st {
+		old.end()
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventStreamEnded,
+			Detail: fmt.Sprintf("subscription %d replaced by subscription %d", old.n, st.n)})
+	}
+	a.exec.stream, a.exec.pid = st, upid.UPID{}
+}
+
+// replayLocked handles a SUBSCRIBE's unacknowledged updates as updates.
+func (a *Agent) replayLocked(c *executor.Call) {
+	if c.Subscribe == nil || len(c.Subscribe.UnacknowledgedUpdates) == 0 {
+		return
+	}
+	m, err := compat.LegacyFromCall(c, a.identity())
+	rr, ok := m.(*mesosproto.ReregisterExecutorMessage)
+	if err != nil || !ok {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventIgnored, Detail: fmt.Sprintf("unacknowledged updates: %v", err)})
+		return
+	}
+	for i := range rr.Updates {
+		u := &rr.Updates[i]
+		a.stampLocked(u)
+		e := Entry{Dir: AtAgent, Wire: WireV1, Name: EventUpdateReplayed}
+		describeUpdate(&e, u)
+		a.trace.add(e)
+		a.statusUpdateLocked(u, viaStream, true)
+	}
+}
+
+func (a *Agent) updateCallLocked(c *executor.Call) {
+	m, err := compat.LegacyFromCall(c, a.identity())
+	su, ok := m.(*mesosproto.StatusUpdateMessage)
+	if err != nil || !ok {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventIgnored, Detail: fmt.Sprintf("UPDATE: %v", err)})
+		return
+	}
+	a.stampLocked(su.Update)
+	a.statusUpdateLocked(su.Update, viaStream, false)
+}
+
+// stampLocked fills what the agent fills in an UPDATE's StatusUpdate
+// (§5.5) and compat.LegacyFromCall leaves: the timestamp, if the status
+// has none.
+func (a *Agent) stampLocked(u *mesosproto.StatusUpdate) {
+	if u.Timestamp == nil {
+		now := float64(time.Now().UnixNano()) / 1e9
+		u.Timestamp = &now
+	}
+}
+
+func (a *Agent) messageCallLocked(c *executor.Call) {
+	m, err := compat.LegacyFromCall(c, a.identity())
+	fm, ok := m.(*mesosproto.ExecutorToFrameworkMessage)
+	if err != nil || !ok {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventIgnored, Detail: fmt.Sprintf("MESSAGE: %v", err)})
+		return
+	}
+	a.frameworkMessageLocked(fm)
+}
+
+func (a *Agent) identity() compat.Identity {
+	return compat.Identity{FrameworkID: a.cfg.FrameworkID, ExecutorID: a.cfg.ExecutorID, AgentID: a.cfg.AgentID}
+}
+
+// subscribedEventLocked is SUBSCRIBED: what ExecutorRegisteredMessage
+// carries, and the container id from 1.1 on (the sandbox's last path
+// component, §11).
+func (a *Agent) subscribedEventLocked() *executor.Event {
+	sub := &executor.Event_Subscribed{ExecutorInfo: *a.executorInfoLocked(),
+		FrameworkInfo: *a.frameworkInfo(), AgentInfo: *a.agentInfo()}
+	if a.cfg.Profile.V1ContainerID {
+		sub.ContainerID = &mesos.ContainerID{Value: filepath.Base(a.dir)}
+	}
+	return &executor.Event{Type: executor.Event_SUBSCRIBED, Subscribed: sub}
+}
+
+// sendEventLocked converts a legacy message to its event and sends it on
+// st.
+func (a *Agent) sendEventLocked(st *stream, m proto.Message) bool {
+	ev, err := v1Event(m)
+	if err != nil {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventSendFailed, Detail: err.Error()})
+		return false
+	}
+	return a.pushEventLocked(st, ev)
+}
+
+// v1Event is the event a v1 executor gets for what the agent sends a PID
+// executor as m (§5.3).
+func v1Event(m proto.Message) (*executor.Event, error) {
+	if ev, ok := m.(*executor.Event); ok { // LAUNCH_GROUP
+		return ev, nil
+	}
+	body, err := proto.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("agentsim: encoding %s: %w", mesosproto.Name(m), err)
+	}
+	in, err := compat.EventFromLegacy(mesosproto.Name(m), body)
+	if err != nil {
+		return nil, err
+	}
+	if in.Event == nil {
+		return nil, fmt.Errorf("agentsim: %s has no v1 event", mesosproto.Name(m))
+	}
+	return in.Event, nil
+}
+
+// pushEventLocked records ev and queues it, encoded and framed, on st.
+func (a *Agent) pushEventLocked(st *stream, ev *executor.Event) bool {
+	e := describeEvent(ev)
+	if st == nil {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventSendFailed, Detail: e.Name + ": the executor has no subscription"})
+		return false
+	}
+	rec, err := st.codec.EncodeEvent(ev)
+	if err != nil {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventSendFailed, Detail: fmt.Sprintf("%s: %v", e.Name, err)})
+		return false
+	}
+	closed := func() bool {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventSendFailed, Detail: fmt.Sprintf("%s: subscription %d is closed", e.Name, st.n)})
+		return false
+	}
+	if st.over() {
+		return closed()
+	}
+	e.Detail = strings.TrimSpace(e.Detail + fmt.Sprintf(" [%s #%d]", st.codec, st.n))
+	a.trace.add(e)
+	if !st.push(recordio.AppendRecord(nil, rec)) {
+		return closed()
+	}
+	return true
+}
+
+// validateCall is the agent's validation of a decoded call as far as an
+// executor can get it wrong, "" if it is valid (§5.3, §5.4).
+func validateCall(c *executor.Call, p Profile) string {
+	switch {
+	case c.ExecutorID.Value == "":
+		return "Expecting 'executor_id' to be present"
+	case c.FrameworkID.Value == "":
+		return "Expecting 'framework_id' to be present"
+	}
+	switch c.Type {
+	case executor.Call_SUBSCRIBE:
+		return absentField(c.Subscribe == nil, "subscribe")
+	case executor.Call_UPDATE:
+		return validateUpdate(c, p)
+	case executor.Call_MESSAGE:
+		return absentField(c.Message == nil, "message")
+	case executor.Call_UNKNOWN:
+		// Before 1.0 type was required and 0 was no type at all.
+		return absentField(!p.V1UnknownCallType, "type")
+	case executor.Call_HEARTBEAT:
+		// Older agents do not know type 4: it does not parse (§5.6).
+		return absentField(!p.Heartbeats, "type")
+	}
+	return absentField(true, "type")
+}
+
+func absentField(missing bool, name string) string {
+	if missing {
+		return "Expecting '" + name + "' to be present"
+	}
+	return ""
+}
+
+func validateUpdate(c *executor.Call, p Profile) string {
+	if c.Update == nil {
+		return absentField(true, "update")
+	}
+	s := &c.Update.Status
+	switch {
+	case len(s.UUID) == 0:
+		return absentField(true, "uuid")
+	case p.V1ValidatesUUID && len(s.UUID) != 16:
+		return fmt.Sprintf("Invalid UUID: not 16 bytes but %d", len(s.UUID))
+	case s.Source == nil || *s.Source != mesos.SOURCE_EXECUTOR:
+		return "Received Call from executor " + c.ExecutorID.Value + " with invalid source, expecting 'SOURCE_EXECUTOR'"
+	case s.GetState() == mesos.TASK_STAGING:
+		return "Received TASK_STAGING from executor " + c.ExecutorID.Value + " which is not allowed"
+	case s.ExecutorID != nil && s.ExecutorID.Value != c.ExecutorID.Value:
+		return "ExecutorID in Call: " + c.ExecutorID.Value + " does not match ExecutorID in TaskStatus: " + s.ExecutorID.Value
+	}
+	return ""
+}
