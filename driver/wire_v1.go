@@ -62,15 +62,16 @@ type httpWire struct {
 	stream   *http.Client
 	calls    *http.Client
 
-	mu        sync.Mutex
-	gen       int                // subscription generation; older ones are stale
-	cancel    context.CancelFunc // of the current subscription
-	queue     []queuedCall
-	heartbeat heartbeatState
-	closed    bool
-	wake      chan struct{}
-	done      chan struct{}
-	wg        sync.WaitGroup
+	mu         sync.Mutex
+	gen        int                // subscription generation; older ones are stale
+	subscribed bool               // subscription gen has sent SUBSCRIBED and still runs
+	cancel     context.CancelFunc // of the current subscription
+	queue      []queuedCall
+	heartbeat  heartbeatState
+	closed     bool
+	wake       chan struct{}
+	done       chan struct{}
+	wg         sync.WaitGroup
 }
 
 type queuedCall struct {
@@ -82,9 +83,7 @@ type heartbeatState int
 
 const (
 	heartbeatUnknown heartbeatState = iota
-	heartbeatProbing
 	heartbeatSupported
-	heartbeatUnsupported
 )
 
 func newHTTPWire(cfg Config, post func(int, core.Input), hooks v1Hooks) (*httpWire, error) {
@@ -193,6 +192,7 @@ func (w *httpWire) subscribe(c *executor.Call) {
 		w.cancel()
 	}
 	w.gen++
+	w.subscribed = false
 	w.queue = nil
 	if w.closed {
 		return
@@ -226,6 +226,7 @@ func (w *httpWire) request(ctx context.Context, body []byte) (*http.Request, err
 func (w *httpWire) runSubscription(ctx context.Context, gen int, body []byte) {
 	defer w.wg.Done()
 	f := w.readSubscription(ctx, gen, body)
+	w.setSubscribed(gen, false)
 	if ctx.Err() != nil {
 		return // replaced or closed: nothing to report
 	}
@@ -283,12 +284,15 @@ func (w *httpWire) readEvents(gen int, body io.Reader) subscribeFailure {
 			f.cause = "undecodable event: " + err.Error()
 			return f
 		}
-		if e.Type == executor.Event_SUBSCRIBED && !f.everSawV1 {
+		switch {
+		case e.Type == executor.Event_SUBSCRIBED && !f.everSawV1:
 			f.everSawV1 = true
 			if w.hooks.subscribed != nil {
 				w.hooks.subscribed()
 			}
-			w.probeHeartbeat()
+			w.setSubscribed(gen, true)
+		case e.Type == executor.Event_HEARTBEAT:
+			w.heartbeatSeen()
 		}
 		w.post(gen, core.Event{Event: e})
 	}
@@ -297,6 +301,23 @@ func (w *httpWire) readEvents(gen int, body io.Reader) subscribeFailure {
 func isRefused(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// setSubscribed records whether subscription gen is live; calls go out
+// only while it is, as an agent refuses them otherwise.
+func (w *httpWire) setSubscribed(gen int, live bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if gen != w.gen {
+		return
+	}
+	w.subscribed = live
+	if live {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // stop ends the wire's subscription and sender without waiting for them:

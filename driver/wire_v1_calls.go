@@ -50,7 +50,7 @@ func (w *httpWire) head() (queuedCall, bool) {
 	for len(w.queue) > 0 && w.queue[0].gen != w.gen {
 		w.queue = w.queue[1:]
 	}
-	if len(w.queue) == 0 {
+	if len(w.queue) == 0 || !w.subscribed {
 		return queuedCall{}, false
 	}
 	return w.queue[0], true
@@ -89,8 +89,8 @@ func (w *httpWire) post1(qc queuedCall) bool {
 // answered handles the agent's answer to a call; false means retry.
 func (w *httpWire) answered(c *executor.Call, status int, msg []byte) bool {
 	err := httpapi.ClassifyResponse(status, msg, false)
-	if c.Type == executor.Call_HEARTBEAT {
-		w.heartbeatAnswered(err)
+	if c.Type == executor.Call_HEARTBEAT && err != nil {
+		glog.Warningf("driver: agent refused a HEARTBEAT call: %v", err)
 		return true
 	}
 	var apiErr *httpapi.APIError
@@ -114,36 +114,18 @@ func describeCall(c *executor.Call) string {
 	return c.Type.String()
 }
 
-// probeHeartbeat asks, once, whether the agent takes HEARTBEAT calls: only
-// 1.8+ agents do, older ones answer 400, which harms nothing.
-func (w *httpWire) probeHeartbeat() {
+// heartbeatSeen: only agents from 1.8 on send HEARTBEAT events, and they
+// take HEARTBEAT calls too. Older agents refuse the call (400), so the
+// driver sends none until the agent has shown it takes them.
+func (w *httpWire) heartbeatSeen() {
 	w.mu.Lock()
-	probe := w.heartbeat == heartbeatUnknown
-	switch {
-	case probe && w.codec.Numbering() == httpapi.Numbering027:
-		probe, w.heartbeat = false, heartbeatUnsupported // 0.27 has no such call
-	case probe:
-		w.heartbeat = heartbeatProbing
-	}
+	first := w.heartbeat != heartbeatSupported
+	w.heartbeat = heartbeatSupported
 	w.mu.Unlock()
-	if probe {
+	if first {
+		glog.V(1).Info("driver: the agent sends heartbeats (1.8+); sending one every ", heartbeatInterval)
 		w.enqueue(httpapi.HeartbeatCall())
 	}
-}
-
-func (w *httpWire) heartbeatAnswered(err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.heartbeat != heartbeatProbing {
-		return
-	}
-	if err == nil {
-		w.heartbeat = heartbeatSupported
-		glog.V(1).Info("driver: the agent takes HEARTBEAT calls; sending one every ", heartbeatInterval)
-		return
-	}
-	w.heartbeat = heartbeatUnsupported
-	glog.V(1).Infof("driver: the agent does not take HEARTBEAT calls (older than 1.8): %v", err)
 }
 
 // heartbeats sends a HEARTBEAT call every heartbeatInterval to an agent

@@ -137,20 +137,24 @@ func (c *Core) lostWhileRegistering(now time.Time, in Lost, out *Output) {
 }
 
 // firstBackoff bounds the delay before the second subscription attempt;
-// each failure doubles the bound, up to half of BackoffMax.
-const firstBackoff = 100 * time.Millisecond
+// each failure doubles the bound, up to maxBackoff or half of BackoffMax.
+const (
+	firstBackoff = 100 * time.Millisecond
+	maxBackoff   = 500 * time.Millisecond
+)
 
 // scheduleResubscribe arms the next subscription attempt after a random
-// delay (v1 only). The bound grows from firstBackoff and stops at half of
-// MESOS_SUBSCRIPTION_BACKOFF_MAX, which agents set to their reregistration
-// window: however long the outage, an attempt then comes at least twice
-// within the window once the agent is back, where the C++ library's delays
-// of up to the whole bound could miss it.
+// delay (v1 only). The bound grows from firstBackoff and stops at 500 ms, or
+// at half of MESOS_SUBSCRIPTION_BACKOFF_MAX if that is less. Agents set that
+// variable to their reregistration window (2 s by default): however long
+// the outage, attempts then come several times within the window once the
+// agent is back, where the C++ library's delays of up to the whole bound
+// can miss it. An attempt at a dead agent costs one refused connection.
 func (c *Core) scheduleResubscribe(now time.Time) {
 	if !c.cfg.Resubscribe {
 		return
 	}
-	bound := c.cfg.BackoffMax / 2
+	bound := min(c.cfg.BackoffMax/2, maxBackoff)
 	if b := firstBackoff << min(c.attempts, 16); b < bound {
 		bound = b
 	}

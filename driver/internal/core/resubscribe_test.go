@@ -32,6 +32,20 @@ func TestV1LossResubscribesAtOnceWithEverythingUnacknowledged(t *testing.T) {
 	require.Equal(t, []CallbackKind{Reregistered}, kinds(h.step(subscribedEvent())))
 }
 
+func TestV1BackoffStaysWithinHalfASmallBackoffMax(t *testing.T) {
+	cfg := v1Config()
+	cfg.BackoffMax = 400 * time.Millisecond
+	cfg.Jitter = func(max time.Duration) time.Duration { return max }
+	h := registered(t, cfg)
+	h.step(Lost{Cause: "EOF"})
+	for i := 0; i < 5; i++ {
+		out := h.step(Lost{Cause: "refused", Retry: true})
+		require.LessOrEqual(t, out.Deadline.Sub(h.now), 200*time.Millisecond)
+		h.now = out.Deadline
+		h.step(Tick{})
+	}
+}
+
 func TestV1FailedResubscriptionsRetryAfterJitterUntilTheRecoveryTimeout(t *testing.T) {
 	cfg := v1Config()
 	cfg.RecoveryTimeout = 5 * time.Second
@@ -51,9 +65,9 @@ func TestV1FailedResubscriptionsRetryAfterJitterUntilTheRecoveryTimeout(t *testi
 		h.now = out.Deadline
 		require.Len(t, h.step(Tick{}).Calls, 1)
 	}
-	require.Equal(t, []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond,
-		500 * time.Millisecond, 500 * time.Millisecond, 500 * time.Millisecond}, delays,
-		"the bound doubles up to half of BackoffMax (2s), halved again by this test's jitter")
+	require.Equal(t, []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 250 * time.Millisecond,
+		250 * time.Millisecond, 250 * time.Millisecond, 250 * time.Millisecond}, delays,
+		"the bound doubles up to 500ms, halved by this test's jitter")
 	h.step(Lost{Cause: "503", Retry: true})
 	out = h.advance(5 * time.Second)
 	require.Equal(t, []CallbackKind{Shutdown}, kinds(out), "recovery timeout")

@@ -1,0 +1,109 @@
+package driver_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/compat/agentsim"
+	"github.com/mesos-shim/executor/driver"
+)
+
+// heartbeatCalls counts the HEARTBEAT calls the agent received, and those
+// it refused.
+func heartbeatCalls(tr *agentsim.Trace) (got, refused int) {
+	for _, e := range tr.Entries() {
+		switch {
+		case e.Dir == agentsim.FromExecutor && e.Kind() == "HEARTBEAT":
+			got++
+		case e.Call == "HEARTBEAT" && e.Status >= 400:
+			refused++
+		}
+	}
+	return got, refused
+}
+
+// HEARTBEAT calls go only to agents that take them (1.8+), found out from
+// the agent's own HEARTBEAT events, so older agents never see one.
+func TestHeartbeatCallsOnlyToAgentsThatTakeThem(t *testing.T) {
+	for _, p := range []agentsim.Profile{agentsim.Mesos14, agentsim.Mesos18} {
+		t.Run(p.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Profile: p, HeartbeatInterval: 20 * time.Millisecond})
+			require.NoError(t, err)
+			defer agent.Close()
+			require.NoError(t, agent.Launch(task("t1", "")))
+			rec := newRecorder()
+			d := startInProcess(t, agent, rec, driver.ProtocolAuto)
+			defer d.Stop()
+			rec.waitFor(t, "LaunchTask t1")
+			// Framework message round trips for at least ten of the
+			// agent's heartbeat periods (and, on 1.8, until the call came):
+			// the echo travels behind any HEARTBEAT call on the one calls
+			// connection, so each round trip shows what was sent before it.
+			var got, refused int
+			for i, until := 0, time.Now().Add(200*time.Millisecond); ; i++ {
+				require.NoError(t, agent.FrameworkMessage([]byte(fmt.Sprint(i))))
+				require.NoError(t, agent.WaitFrameworkMessage(ctx, []byte(fmt.Sprint(i))))
+				got, refused = heartbeatCalls(agent.Trace())
+				if time.Now().After(until) && (got > 0 || !p.Heartbeats) || ctx.Err() != nil {
+					break
+				}
+			}
+			require.Zero(t, refused)
+			if p.Heartbeats {
+				require.Positive(t, got, "a 1.8+ agent hears from the executor")
+			} else {
+				require.Zero(t, got, "an agent before 1.8 never gets a HEARTBEAT call")
+			}
+		})
+	}
+}
+
+// A 1.3 agent that authenticates executors refuses any request without
+// the token; the driver sends it, and takes it out of the environment.
+func TestTheExecutorTokenIsSentAndRemovedFromTheEnvironment(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Profile: agentsim.Mesos13})
+	require.NoError(t, err)
+	defer agent.Close()
+	require.NoError(t, agent.Launch(task("t1", "finish")))
+	for _, kv := range agent.Env() {
+		k, v, _ := cutEnv(kv)
+		t.Setenv(k, v)
+	}
+	if os.Getenv("LIBPROCESS_IP") == "" {
+		t.Setenv("LIBPROCESS_IP", "127.0.0.1")
+	}
+	require.NotEmpty(t, os.Getenv(driver.EnvExecutorAuthToken), "the 1.3 profile sets a token")
+	rec := newRecorder()
+	d, err := driver.NewFromEnv(rec)
+	require.NoError(t, err)
+	require.Empty(t, os.Getenv(driver.EnvExecutorAuthToken), "tasks must not inherit the token")
+	cfg := d.Config()
+	require.NotEmpty(t, cfg.AuthToken)
+	cfg.KeepProcessGroup = true
+	d, err = driver.New(rec, cfg)
+	require.NoError(t, err)
+	_, err = d.Start()
+	require.NoError(t, err)
+	defer d.Stop()
+	_, err = agent.WaitUpdate(ctx, "t1", 2 /* TASK_FINISHED */)
+	require.NoError(t, err)
+	require.Equal(t, driver.ProtocolV1, d.Protocol())
+}
+
+func cutEnv(kv string) (string, string, bool) {
+	for i := 0; i < len(kv); i++ {
+		if kv[i] == '=' {
+			return kv[:i], kv[i+1:], true
+		}
+	}
+	return kv, "", false
+}
