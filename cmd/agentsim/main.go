@@ -33,6 +33,7 @@ type options struct {
 	profile  agentsim.Profile
 	scenario scenario
 	timeout  time.Duration
+	protocol string // MESOS_SHIM_PROTOCOL for the executor; "" leaves it unset
 }
 
 func main() {
@@ -56,10 +57,11 @@ func parseFlags(fs *flag.FlagSet, args []string) (options, error) {
 	profile := fs.String("profile", agentsim.Newest().Name, "agent generation: "+strings.Join(profiles, ", "))
 	name := fs.String("scenario", "demo", "scenario to run: "+strings.Join(scenarioNames(), ", "))
 	timeout := fs.Duration("timeout", time.Minute, "bound on the whole scenario")
+	protocol := fs.String("protocol", "", "MESOS_SHIM_PROTOCOL for the executor (auto, v0, v1); unset by default")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
-	opts := options{executor: *executor, timeout: *timeout}
+	opts := options{executor: *executor, timeout: *timeout, protocol: *protocol}
 	if opts.executor == "" {
 		return opts, fmt.Errorf("-executor is required")
 	}

@@ -67,6 +67,16 @@ func TestDemoPassesWithTheCommandExecutor(t *testing.T) {
 	}
 }
 
+// The override reaches the executor through the agent's environment: on
+// the newest agent, the demo runs on the legacy wire when asked.
+func TestDemoOnTheLegacyWireWhenAsked(t *testing.T) {
+	var buf bytes.Buffer
+	code := run(options{executor: buildCommandExecutor(t), profile: agentsim.Newest(), scenario: demo,
+		timeout: 30 * time.Second, protocol: "v0"}, &buf)
+	require.Zero(t, code, "%s", buf.String())
+	require.Contains(t, buf.String(), "wire: v0")
+}
+
 func TestOrphanExitsOnItsOwn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs examples/command-executor")

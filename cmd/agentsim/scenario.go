@@ -54,6 +54,9 @@ type result struct {
 // executor if it is still there) and checks the trace.
 func play(ctx context.Context, opts options) result {
 	cfg := agentsim.AgentConfig{Profile: opts.profile}
+	if opts.protocol != "" {
+		cfg.ExecutorEnv = append(cfg.ExecutorEnv, "MESOS_SHIM_PROTOCOL="+opts.protocol)
+	}
 	opts.scenario.configure(&cfg)
 	a, err := agentsim.Start(ctx, cfg)
 	if err != nil {

@@ -164,8 +164,12 @@ func (a *Agent) Config() AgentConfig { return a.cfg }
 func (a *Agent) Directory() string { return a.dir }
 
 // Env is the environment the agent gives its executor, "NAME=value" (see
-// Profile.Env). LaunchExecutor adds PATH.
+// Profile.Env), then AgentConfig.ExecutorEnv. LaunchExecutor adds PATH.
 func (a *Agent) Env() []string {
+	return append(a.profileEnv(), a.cfg.ExecutorEnv...)
+}
+
+func (a *Agent) profileEnv() []string {
 	return a.cfg.Profile.Env(EnvParams{
 		FrameworkID:           a.cfg.FrameworkID,
 		ExecutorID:            a.cfg.ExecutorID,

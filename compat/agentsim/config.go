@@ -68,6 +68,9 @@ type AgentConfig struct {
 	// Output receives the launched executor's stdout and stderr. Nil: each
 	// line becomes a trace entry.
 	Output io.Writer
+	// ExecutorEnv is added to the executor's environment, "NAME=value",
+	// as an agent's --executor_environment_variables would.
+	ExecutorEnv []string
 }
 
 func (c AgentConfig) withDefaults() AgentConfig {
