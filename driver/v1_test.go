@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mesos-shim/executor/compat/agentsim"
@@ -106,4 +107,31 @@ func cutEnv(kv string) (string, string, bool) {
 		}
 	}
 	return kv, "", false
+}
+
+// A LAUNCH larger than mesos-go's 4 MiB RecordIO limit reaches the
+// executor, on both wires.
+func TestEventsLargerThanFourMiB(t *testing.T) {
+	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
+		t.Run(string(wire), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			agent, err := agentsim.Start(ctx, agentsim.AgentConfig{})
+			require.NoError(t, err)
+			defer agent.Close()
+			big := task("big", "")
+			big.Data = make([]byte, 6<<20)
+			require.NoError(t, agent.Launch(big))
+			got := make(chan int, 1)
+			exec := driver.Funcs{OnLaunchTask: func(_ driver.ExecutorDriver, ti *mesos.TaskInfo) { got <- len(ti.Data) }}
+			d := startInProcess(t, agent, exec, wire)
+			defer d.Stop()
+			select {
+			case n := <-got:
+				require.Equal(t, 6<<20, n)
+			case <-ctx.Done():
+				t.Fatal("the large task never arrived")
+			}
+		})
+	}
 }
