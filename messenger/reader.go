@@ -169,20 +169,20 @@ func applyHeader(line []byte, req *Request, f *bodyFraming, maxBody int64) error
 	}
 	v := string(bytes.TrimSpace(value))
 	switch {
-	case asciiEqualFoldBytes(name, "user-agent"):
+	case asciiEqualFold(name, "user-agent"):
 		req.UserAgent = v
-	case asciiEqualFoldBytes(name, "libprocess-from"):
+	case asciiEqualFold(name, "libprocess-from"):
 		req.LibprocessFrom = v
-	case asciiEqualFoldBytes(name, "connection"):
+	case asciiEqualFold(name, "connection"):
 		req.Connection = v
-	case asciiEqualFoldBytes(name, "expect"):
+	case asciiEqualFold(name, "expect"):
 		req.Expect = v
-	case asciiEqualFoldBytes(name, "transfer-encoding"):
+	case asciiEqualFold(name, "transfer-encoding"):
 		if !asciiEqualFold(v, "chunked") {
 			return &RequestError{Status: 501, Reason: fmt.Sprintf("unsupported Transfer-Encoding %q", v)}
 		}
 		f.chunked = true
-	case asciiEqualFoldBytes(name, "content-length"):
+	case asciiEqualFold(name, "content-length"):
 		return applyContentLength(v, f, maxBody)
 	}
 	return nil
@@ -358,28 +358,14 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-func asciiEqualFold(s, lower string) bool {
+// asciiEqualFold reports whether s equals lower, an ASCII lower-case
+// string, ignoring ASCII case.
+func asciiEqualFold[T string | []byte](s T, lower string) bool {
 	if len(s) != len(lower) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func asciiEqualFoldBytes(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
