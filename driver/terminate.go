@@ -3,20 +3,20 @@ package driver
 import (
 	"os"
 	"syscall"
-	"time"
 
 	"github.com/golang/glog"
 )
 
 // endProcessGroup does what the C++ driver does when the shutdown grace
 // period expires: SIGKILL to the executor's whole process group, itself
-// included, and, should that not end it, exit with status 1.
+// included. Should that be refused, it kills just this process; the
+// library never calls os.Exit.
 func endProcessGroup() {
 	glog.Warning("driver: killing the executor's process group")
 	glog.Flush()
 	if err := syscall.Kill(0, syscall.SIGKILL); err != nil {
-		glog.Errorf("driver: killing the process group: %v", err)
+		glog.Errorf("driver: killing the process group: %v; killing this process", err)
+		glog.Flush()
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	}
-	time.Sleep(5 * time.Second)
-	os.Exit(1)
 }

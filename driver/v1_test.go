@@ -3,11 +3,14 @@ package driver_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mesos-shim/executor/compat/agentsim"
@@ -133,5 +136,84 @@ func TestEventsLargerThanFourMiB(t *testing.T) {
 				t.Fatal("the large task never arrived")
 			}
 		})
+	}
+}
+
+// Once a v1 subscription worked, the driver stays on v1 whatever happens:
+// a restarted agent cannot take the executor back on the other wire.
+func TestNeverSwitchWiresAfterASubscription(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Checkpoint: true})
+	require.NoError(t, err)
+	defer agent.Close()
+	require.NoError(t, agent.Launch(task("t1", "")))
+	rec := newRecorder()
+	d := startInProcess(t, agent, rec, driver.ProtocolAuto)
+	defer d.Stop()
+	rec.waitFor(t, "LaunchTask t1")
+	agent.FailCalls(executor.Call_SUBSCRIBE, 2, 404)
+	require.NoError(t, agent.CutStream())
+	rec.waitFor(t, "Reregistered")
+	require.Equal(t, driver.ProtocolV1, d.Protocol())
+}
+
+// An UPDATE the agent rejects for good (400) is logged and kept: it rides
+// the next subscription, and is acknowledged then.
+func TestARejectedUpdateIsKeptForTheNextSubscription(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Checkpoint: true})
+	require.NoError(t, err)
+	defer agent.Close()
+	require.NoError(t, agent.Launch(task("t1", "")))
+	rec := newRecorder()
+	d := startInProcess(t, agent, rec, driver.ProtocolV1)
+	defer d.Stop()
+	_, err = agent.WaitUpdate(ctx, "t1", mesos.TASK_RUNNING)
+	require.NoError(t, err)
+	agent.FailCalls(executor.Call_UPDATE, 1, 400)
+	_, err = d.SendStatusUpdate(&mesos.TaskStatus{TaskID: mesos.TaskID{Value: "t1"}, State: mesos.TASK_FINISHED.Enum()})
+	require.NoError(t, err)
+	short, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancelShort()
+	require.Error(t, d.AwaitAcknowledgements(short), "rejected, so not acknowledged")
+	require.NoError(t, agent.CutStream())
+	rec.waitFor(t, "Reregistered")
+	require.NoError(t, d.AwaitAcknowledgements(ctx), "carried by the new SUBSCRIBE")
+	_, err = agent.WaitUpdate(ctx, "t1", mesos.TASK_FINISHED)
+	require.NoError(t, err)
+}
+
+// A SUBSCRIBE answered 200 in a content type other than the one asked for
+// is refused with a log line; on a first subscription that is the shutdown
+// path, not a hang.
+func TestWrongContentTypeOnSubscribe(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusOK)
+		w.Write([]byte("<html>not an agent</html>"))
+	}))
+	defer srv.Close()
+	env := agentEnvFor(srv.Listener.Addr().String())
+	cfg, err := driver.ConfigFromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	cfg.KeepProcessGroup, cfg.Protocol = true, driver.ProtocolV1
+	rec := newRecorder()
+	d, err := driver.New(rec, cfg)
+	require.NoError(t, err)
+	_, err = d.Start()
+	require.NoError(t, err)
+	defer d.Stop()
+	rec.waitFor(t, "Shutdown")
+	require.NotContains(t, rec.trace(), "Registered")
+}
+
+func agentEnvFor(endpoint string) map[string]string {
+	return map[string]string{
+		"MESOS_FRAMEWORK_ID": "fw", "MESOS_EXECUTOR_ID": "ex", "MESOS_SLAVE_ID": "ag",
+		"MESOS_SLAVE_PID": "slave(1)@" + endpoint, "MESOS_DIRECTORY": os.TempDir(),
+		"MESOS_AGENT_ENDPOINT": endpoint, "MESOS_HTTP_COMMAND_EXECUTOR": "0",
+		"MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD": "5secs", "LIBPROCESS_IP": "127.0.0.1",
 	}
 }
