@@ -163,5 +163,10 @@ func echoed(es []agentsim.Entry, data []byte) check {
 	if !out || !back {
 		problems = append(problems, fmt.Sprintf("sent=%t echoed=%t", out, back))
 	}
-	return failIf(fmt.Sprintf("the framework message (%d bytes) was echoed", len(data)), problems)
+	for _, e := range es {
+		if received(e, kindMessage) && !bytes.Equal(e.Data, data) {
+			problems = append(problems, fmt.Sprintf("the executor also sent %q: it took injected input", e.Data))
+		}
+	}
+	return failIf(fmt.Sprintf("the framework message (%d bytes) was echoed, and nothing else", len(data)), problems)
 }

@@ -85,7 +85,7 @@ func nothingRefused(es []agentsim.Entry) check {
 	var problems []string
 	shutdowns := 0
 	for _, e := range es {
-		if bad[e.Name] && !heartbeatProbe(e) {
+		if bad[e.Name] {
 			problems = append(problems, e.Name+" "+e.Detail)
 		}
 		if sent(e, kindShutdown) {
@@ -96,14 +96,6 @@ func nothingRefused(es []agentsim.Entry) check {
 		problems = append(problems, fmt.Sprintf("%d ShutdownExecutorMessages sent", shutdowns))
 	}
 	return failIf("the agent had nothing to refuse, drop or destroy", problems)
-}
-
-// heartbeatProbe: an agent before 1.8 refused a HEARTBEAT call with 400.
-// That is harmless: the executor cannot tell 1.0-1.7 from 1.8+ by the
-// environment, may send one to find out, and the C++ library sends them to
-// any agent (PROTOCOL.md §5.6).
-func heartbeatProbe(e agentsim.Entry) bool {
-	return e.Name == agentsim.EventRejected && e.Call == "HEARTBEAT" && e.Status == 400
 }
 
 // exitedCleanly: the executor process exited with code 0 after the Shutdown.

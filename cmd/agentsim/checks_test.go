@@ -130,11 +130,14 @@ func TestDemoChecksCatchEachMisbehaviour(t *testing.T) {
 
 // A pre-1.8 agent refusing a HEARTBEAT call is no failure: the executor
 // cannot know the agent's version, and the refusal is harmless.
-func TestDemoChecksTolerateARefusedHeartbeat(t *testing.T) {
+// The driver sends HEARTBEAT calls only to agents that send heartbeats
+// (1.8+), so a refused one is a failure like any other refusal.
+func TestDemoChecksFailARefusedHeartbeat(t *testing.T) {
 	es := append(asV1(goodDemo()), agentsim.Entry{Dir: agentsim.AtAgent, Wire: agentsim.WireV1,
 		Name: agentsim.EventRejected, Call: "HEARTBEAT", Status: 400})
 	code, last := verdict(t, es)
-	require.Zero(t, code, last)
+	require.Equal(t, 1, code, last)
+	require.Contains(t, last, "nothing to refuse")
 }
 
 // What an orphan sends the new agent does not count against it, as long as
@@ -155,4 +158,12 @@ func TestOrphanChecks(t *testing.T) {
 	out.Reset()
 	require.Equal(t, 1, report(&out, result{checks: orphanChecks(acked)}))
 	require.Contains(t, out.String(), "sent the executor nothing: 1 messages")
+}
+
+// An executor that took injected input gives itself away by echoing it.
+func TestDemoChecksFailAnExecutorThatTookInjectedInput(t *testing.T) {
+	es := append(goodDemo(), agentsim.Entry{Dir: agentsim.FromExecutor, Name: fromExecutor, Data: []byte("from a stranger")})
+	code, last := verdict(t, es)
+	require.Equal(t, 1, code)
+	require.Contains(t, last, "took injected input")
 }
