@@ -35,8 +35,8 @@ type Driver struct {
 	loopExited chan struct{}
 	terminate  func()
 
-	newWire func(poster) (wire, error)
-	wire    wire
+	started atomic.Bool
+	wire    wire // set by Start, before the loop runs
 	choice  choice
 }
 
@@ -83,7 +83,6 @@ func New(exec Executor, cfg Config) (*Driver, error) {
 		loopExited: make(chan struct{}),
 		terminate:  endProcessGroup,
 	}
-	d.newWire = func(poster) (wire, error) { return newNegotiatedWire(d, cfg) }
 	d.status.Store(int32(mesos.DRIVER_NOT_STARTED))
 	return d, nil
 }
@@ -110,12 +109,12 @@ func jitter(max time.Duration) time.Duration {
 
 // Start implements ExecutorDriver.
 func (d *Driver) Start() (mesos.Status, error) {
-	if d.Status() != mesos.DRIVER_NOT_STARTED {
+	if !d.started.CompareAndSwap(false, true) {
 		return d.Status(), core.ErrAlreadyStarted
 	}
-	w, err := d.newWire(d.post)
+	w, err := newNegotiatedWire(d, d.cfg)
 	if err != nil {
-		return d.Status(), err
+		return d.Status(), err // the listener or the TLS files: this driver cannot start
 	}
 	d.wire = w
 	d.callbacks = newSerializer()
