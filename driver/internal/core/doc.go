@@ -2,25 +2,31 @@
 //
 // It performs no I/O, reads no clock, starts no goroutine and logs nothing
 // itself. The driver's loop goroutine feeds it one Input at a time, with the
-// current time, and carries out the Output it returns: callbacks to queue for
-// the executor, calls to send to the agent, connection changes, the next
-// deadline, and log lines. Both wires speak to it in one vocabulary, the v1
-// executor Event and Call shapes, so they produce the same callbacks.
+// current time, and carries out the Output it returns: a connection change,
+// calls to send to the agent, callbacks to queue for the executor, log
+// lines, the next deadline, and whether to end the process group. Both wires
+// speak to it in one vocabulary, the v1 executor Event and Call shapes, so
+// they produce the same callbacks.
 //
-//	             Start
-//	New ───────────────────▶ Registering ──Subscribed──▶ Registered ◀────┐
-//	                             │                        │              │
-//	                       Lost (before                Lost + checkpoint  │
-//	                       registration)                  │     Subscribed│
-//	                             │                        ▼              │
-//	                             │                  Disconnected ─Reconnect/
-//	                             │                        │        resubscribe
-//	                             │           recovery timeout, or
-//	                             ▼           Lost without checkpoint
-//	                       ShuttingDown ◀─────────────────┘
-//	                             │  grace period
-//	                             ▼
-//	                       Terminate (the driver ends the process group)
+//	New ──Start──▶ Registering ──SUBSCRIBED──▶ Connected ◀──────────────┐
+//	                  │   ▲                        │                    │
+//	                  │   └ v1: 503, retry          │ Lost                │ SUBSCRIBED
+//	                  │                             ▼                    │ (Reregistered)
+//	                  │              checkpoint? ─yes─▶ Disconnected ──▶ Reregistering
+//	                  │                   │ no          │   legacy: the agent's Reconnect
+//	                  │ Lost              │             │   v1: subscribe again at once,
+//	                  ▼                   ▼             │   then after growing random delays
+//	             ShuttingDown ◀───────────┴─────────────┘ recovery timeout
+//	                  │ grace period
+//	                  ▼
+//	             Terminate (the driver ends the process group)
 //
-// Stop and Abort end the driver from any state.
+// SHUTDOWN from the agent leads to ShuttingDown from anywhere; Stop and
+// Abort end the driver from any state. The driver stays DRIVER_RUNNING
+// while shutting down, so the executor can still send its final updates.
+//
+// Callback guarantees the core provides: Registered before any other
+// callback (work that arrives earlier is held, then delivered right after
+// it); Disconnected once per loss, followed by Reregistered or Shutdown;
+// one Shutdown at most.
 package core
