@@ -1,0 +1,44 @@
+// Package driver runs a Mesos executor written in Go against any Mesos
+// agent, from 0.20 to 1.12, behind the classic executor callbacks.
+//
+// An executor implements Executor (or fills in Funcs) and runs a driver:
+//
+//	d, err := driver.NewFromEnv(myExecutor) // reads the agent's MESOS_* variables
+//	if err != nil { ... }                   // every missing variable, by name
+//	status, err := d.Run()                  // until Stop, Abort, or the agent's shutdown
+//
+// # Wires
+//
+// The driver speaks the legacy libprocess protocol (package messenger) or
+// the v1 executor HTTP API, choosing from the environment the agent set:
+// agents older than 0.27 and 0.27/0.28 get the legacy wire, 1.0 and later
+// the v1 API, with a fallback to the legacy wire if v1 fails before it ever
+// worked. MESOS_SHIM_PROTOCOL (auto, v0, v1) or Config.Protocol override
+// the choice; Driver.Protocol says what was chosen. Both wires give the same
+// callbacks in the same order: they feed one lifecycle core
+// (driver/internal/core) in the v1 event vocabulary.
+//
+// # Lifecycle
+//
+//	Start ─▶ registering ─▶ Registered ─▶ LaunchTask / KillTask / FrameworkMessage ...
+//	                                   │
+//	                      agent lost ──┤── checkpointing: Disconnected, then Reregistered
+//	                                   │   (agent back within MESOS_RECOVERY_TIMEOUT) or Shutdown
+//	                                   └── no checkpointing: Disconnected, Shutdown
+//	SHUTDOWN from the agent ─▶ Shutdown ─▶ after MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD the
+//	                                       driver kills the process group (Config.KeepProcessGroup)
+//
+// Status updates are stamped (uuid, ids, timestamp, source), kept until the
+// agent acknowledges them, resent to a restarted agent, and never sent
+// twice outside that recovery. AwaitAcknowledgements lets an executor exit
+// only once its terminal updates are safe.
+//
+// # Callback guarantees
+//
+// Callbacks run one at a time, in the order the events happened, on one
+// goroutine of the driver's that holds no lock and does no I/O. Registered
+// comes first. Disconnected fires once per loss of the agent. A callback
+// that panics is reported through Error and aborts the driver. A callback
+// that blocks holds back later callbacks but not the wire: messages and
+// acknowledgements keep being received.
+package driver
