@@ -1,0 +1,70 @@
+// Package mesosgov0 runs an executor written against mesos-go's
+// api/v0/executor package (mesos-go v0.0.11 and earlier) on this
+// repository's driver, with only the import path of the executor package
+// changed:
+//
+//	import (
+//		executor "github.com/mesos-shim/executor/compat/mesosgov0" // was github.com/mesos/mesos-go/api/v0/executor
+//		mesos "github.com/mesos/mesos-go/api/v0/mesosproto"        // unchanged
+//	)
+//
+// The exported names mirror what such an executor uses: Executor (the
+// callback interface), ExecutorDriver (the driver interface), DriverConfig,
+// NewMesosExecutorDriver and MesosExecutorDriver.
+//
+// # Types
+//
+// The callbacks and ExecutorDriver keep the v0 types of
+// github.com/mesos/mesos-go/api/v0/mesosproto, so the executor's code does
+// not change. Underneath, the driver works with the v1 types of
+// github.com/mesos/mesos-go/api/v1/lib. The two are generated from
+// wire-compatible protobuf definitions (SlaveInfo is AgentInfo under its old
+// name), so every message crosses between them by marshalling one and
+// unmarshalling the other: no field is copied by hand, and fields one side
+// does not know travel through in its unknown-field bytes. The v0 types
+// are those of Mesos 0.24: a v0 ExecutorInfo declares its command
+// required, and newer agents may send none (a default executor); such
+// messages are delivered as decoded, without the missing field, rather than
+// refused. Status values have the same numbers in both packages.
+//
+// # Callbacks
+//
+// Every v0 callback is called as its driver counterpart is (see the driver
+// package's Executor): one at a time, in order, on one goroutine, with
+// Registered first. The mapping:
+//
+//	driver.Executor            v0 Executor
+//	Registered(e, f, agent)    Registered(d, e, f, slave)
+//	Reregistered(agent)        Reregistered(d, slave)
+//	Disconnected               Disconnected (once per loss of the agent)
+//	LaunchTask(t)              LaunchTask(d, t)
+//	LaunchTaskGroup(g)         LaunchTask(d, t) for each task of g, in order
+//	KillTask(id)               KillTask(d, id) (the kill policy is dropped)
+//	FrameworkMessage(data)     FrameworkMessage(d, string(data))
+//	Shutdown                   Shutdown(d), then the driver stops (below)
+//	Error(msg)                 Error(d, msg); the driver is already aborted
+//
+// The v0 interface has no task-group callback: a group launched on this
+// executor (Mesos 1.1+) arrives as one LaunchTask per task, which is what a
+// v0 executor can act on; the group's atomicity is the executor's to give
+// up.
+//
+// Shutdown: mesos-go's v0 driver stops itself when the agent shuts the
+// executor down, so a v0 executor does not call Stop. This package keeps
+// that contract without mesos-go's race (it stopped concurrently with the
+// Shutdown callback, so a TASK_KILLED sent from the callback could be
+// lost): once Shutdown has returned, it waits until every status update
+// sent so far is acknowledged, at most the shutdown grace period, and then
+// stops the driver. Join then returns DRIVER_STOPPED. Unless the process
+// group is kept (driver.Config.KeepProcessGroup, MESOS_LOCAL), the driver
+// still ends the process group once the grace period has passed.
+//
+// # Environment
+//
+// NewMesosExecutorDriver reads the agent's environment as mesos-go's does,
+// through os.Getenv, unless DriverConfig.Getenv or DriverConfig.Config says
+// otherwise; tests use them to run the executor in-process against a
+// simulated agent. Unlike mesos-go, a missing MESOS_* variable is an error
+// that names it, and the agent's executor token is removed from the
+// process environment once read.
+package mesosgov0

@@ -1,0 +1,261 @@
+package mesosgov0
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/gogo/protobuf/proto"
+	v0 "github.com/mesos/mesos-go/api/v0/mesosproto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/mesos-shim/executor/driver"
+)
+
+// Executor is mesos-go's v0 executor callback interface, with the v0
+// mesosproto types. See the package documentation for when each is called.
+type Executor interface {
+	Registered(ExecutorDriver, *v0.ExecutorInfo, *v0.FrameworkInfo, *v0.SlaveInfo)
+	Reregistered(ExecutorDriver, *v0.SlaveInfo)
+	Disconnected(ExecutorDriver)
+	LaunchTask(ExecutorDriver, *v0.TaskInfo)
+	KillTask(ExecutorDriver, *v0.TaskID)
+	FrameworkMessage(ExecutorDriver, string)
+	Shutdown(ExecutorDriver)
+	Error(ExecutorDriver, string)
+}
+
+// ExecutorDriver is mesos-go's v0 executor driver interface. Every method
+// returns the driver's status after the call, and an error when the call
+// could not be carried out.
+type ExecutorDriver interface {
+	Start() (v0.Status, error)
+	Stop() (v0.Status, error)
+	Abort() (v0.Status, error)
+	Join() (v0.Status, error)
+	Run() (v0.Status, error)
+	SendStatusUpdate(*v0.TaskStatus) (v0.Status, error)
+	SendFrameworkMessage(string) (v0.Status, error)
+}
+
+// DriverConfig mirrors mesos-go's v0 DriverConfig. Executor is required.
+//
+// HostnameOverride, BindingAddress, BindingPort and PublishedAddress are
+// accepted so that code setting them compiles, and ignored: the driver
+// takes its address from LIBPROCESS_IP, LIBPROCESS_PORT and
+// LIBPROCESS_ADVERTISE_IP/PORT, as the agent sets them and as the C++
+// driver reads them, and on the v1 wire it needs no address of its own.
+// mesos-go's NewMessenger field is left out on purpose: the driver brings
+// its own messaging and cannot use a mesos-go messenger, so code that sets
+// it fails to compile instead of being silently ignored.
+//
+// Getenv and Config are this package's own, for tests and embedding
+// programs: Config, when set, is used as is and the environment is not
+// read; otherwise the agent's variables are read through Getenv (nil:
+// os.Getenv, and then the agent's executor token is removed from the
+// process environment, as driver.NewFromEnv does).
+type DriverConfig struct {
+	Executor         Executor
+	HostnameOverride string // ignored
+	BindingAddress   net.IP // ignored
+	BindingPort      uint16 // ignored
+	PublishedAddress net.IP // ignored
+
+	Getenv func(string) string
+	Config *driver.Config
+}
+
+// MesosExecutorDriver implements ExecutorDriver on this repository's driver.
+type MesosExecutorDriver struct {
+	exec Executor
+	d    *driver.Driver
+	// grace bounds the wait for acknowledgements after Shutdown.
+	grace time.Duration
+}
+
+var (
+	_ ExecutorDriver                         = (*MesosExecutorDriver)(nil)
+	_ driver.Executor                        = adapter{}
+	_ driver.ExecutorDriver                  = (*driver.Driver)(nil)
+	_ interface{ Marshal() ([]byte, error) } = (*v0.TaskStatus)(nil)
+)
+
+// NewMesosExecutorDriver creates a driver for config.Executor. The error
+// names every missing or malformed variable of the agent's environment.
+func NewMesosExecutorDriver(config DriverConfig) (*MesosExecutorDriver, error) {
+	if config.Executor == nil {
+		return nil, errors.New("mesosgov0: nil Executor")
+	}
+	var cfg driver.Config
+	switch {
+	case config.Config != nil:
+		cfg = *config.Config
+	case config.Getenv != nil:
+		c, err := driver.ConfigFromEnv(config.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		cfg = c
+	default:
+		c, err := driver.ConfigFromEnv(os.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		os.Unsetenv(driver.EnvExecutorAuthToken)
+		cfg = c
+	}
+	md := &MesosExecutorDriver{exec: config.Executor, grace: cfg.ShutdownGracePeriod}
+	if md.grace <= 0 {
+		md.grace = driver.DefaultShutdownGracePeriod
+	}
+	d, err := driver.New(adapter{md}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	md.d = d
+	return md, nil
+}
+
+// Driver is the driver underneath, for what the v0 interface lacks:
+// AwaitAcknowledgements, Protocol, Config and the executor's ids.
+func (md *MesosExecutorDriver) Driver() *driver.Driver { return md.d }
+
+// Start implements ExecutorDriver.
+func (md *MesosExecutorDriver) Start() (v0.Status, error) { return status(md.d.Start()) }
+
+// Stop implements ExecutorDriver.
+func (md *MesosExecutorDriver) Stop() (v0.Status, error) { return status(md.d.Stop()) }
+
+// Abort implements ExecutorDriver.
+func (md *MesosExecutorDriver) Abort() (v0.Status, error) { return status(md.d.Abort()) }
+
+// Join implements ExecutorDriver. Do not call it from a callback.
+func (md *MesosExecutorDriver) Join() (v0.Status, error) { return status(md.d.Join()) }
+
+// Run implements ExecutorDriver.
+func (md *MesosExecutorDriver) Run() (v0.Status, error) { return status(md.d.Run()) }
+
+// SendStatusUpdate implements ExecutorDriver. Unlike mesos-go's, it leaves
+// the caller's TaskStatus unchanged, and refuses TASK_STAGING with an error
+// without aborting the driver.
+func (md *MesosExecutorDriver) SendStatusUpdate(s *v0.TaskStatus) (v0.Status, error) {
+	if s == nil {
+		return md.Status(), errors.New("mesosgov0: nil TaskStatus")
+	}
+	var out mesos.TaskStatus
+	if err := convert(s, &out); err != nil {
+		return md.Status(), fmt.Errorf("mesosgov0: TaskStatus: %w", err)
+	}
+	return status(md.d.SendStatusUpdate(&out))
+}
+
+// SendFrameworkMessage implements ExecutorDriver.
+func (md *MesosExecutorDriver) SendFrameworkMessage(data string) (v0.Status, error) {
+	return status(md.d.SendFrameworkMessage([]byte(data)))
+}
+
+// Status is the driver's current status, as mesos-go's Status method.
+func (md *MesosExecutorDriver) Status() v0.Status { return v0.Status(md.d.Status()) }
+
+// Running says whether the driver is running, as mesos-go's Running method.
+func (md *MesosExecutorDriver) Running() bool { return md.d.Status() == mesos.DRIVER_RUNNING }
+
+// AwaitAcknowledgements blocks until every status update sent so far is
+// acknowledged, the driver ended, or ctx is done (see driver.ExecutorDriver).
+func (md *MesosExecutorDriver) AwaitAcknowledgements(ctx context.Context) error {
+	return md.d.AwaitAcknowledgements(ctx)
+}
+
+func status(s mesos.Status, err error) (v0.Status, error) { return v0.Status(s), err }
+
+// adapter is the driver.Executor that calls the v0 executor.
+type adapter struct{ md *MesosExecutorDriver }
+
+func (a adapter) Registered(_ driver.ExecutorDriver, e *mesos.ExecutorInfo, f *mesos.FrameworkInfo, ag *mesos.AgentInfo) {
+	var (
+		ve v0.ExecutorInfo
+		vf v0.FrameworkInfo
+		va v0.SlaveInfo
+	)
+	if a.ok(convert(e, &ve), "ExecutorInfo") && a.ok(convert(f, &vf), "FrameworkInfo") && a.ok(convert(ag, &va), "AgentInfo") {
+		a.md.exec.Registered(a.md, &ve, &vf, &va)
+	}
+}
+
+func (a adapter) Reregistered(_ driver.ExecutorDriver, ag *mesos.AgentInfo) {
+	var va v0.SlaveInfo
+	if a.ok(convert(ag, &va), "AgentInfo") {
+		a.md.exec.Reregistered(a.md, &va)
+	}
+}
+
+func (a adapter) Disconnected(driver.ExecutorDriver) { a.md.exec.Disconnected(a.md) }
+
+func (a adapter) LaunchTask(_ driver.ExecutorDriver, t *mesos.TaskInfo) {
+	var vt v0.TaskInfo
+	if a.ok(convert(t, &vt), "TaskInfo") {
+		a.md.exec.LaunchTask(a.md, &vt)
+	}
+}
+
+func (a adapter) LaunchTaskGroup(d driver.ExecutorDriver, g *mesos.TaskGroupInfo) {
+	for i := range g.Tasks {
+		if a.md.d.Status() != mesos.DRIVER_RUNNING {
+			return // a failed conversion aborted the driver
+		}
+		a.LaunchTask(d, &g.Tasks[i])
+	}
+}
+
+func (a adapter) KillTask(_ driver.ExecutorDriver, id *mesos.TaskID) {
+	var vid v0.TaskID
+	if a.ok(convert(id, &vid), "TaskID") {
+		a.md.exec.KillTask(a.md, &vid)
+	}
+}
+
+func (a adapter) FrameworkMessage(_ driver.ExecutorDriver, data []byte) {
+	a.md.exec.FrameworkMessage(a.md, string(data))
+}
+
+func (a adapter) Shutdown(driver.ExecutorDriver) {
+	a.md.exec.Shutdown(a.md)
+	go func() { // never block the callbacks: acknowledgements come meanwhile
+		ctx, cancel := context.WithTimeout(context.Background(), a.md.grace)
+		defer cancel()
+		_ = a.md.d.AwaitAcknowledgements(ctx) // stop anyway when it fails
+		a.md.d.Stop()
+	}()
+}
+
+func (a adapter) Error(_ driver.ExecutorDriver, msg string) { a.md.exec.Error(a.md, msg) }
+
+// ok reports a failed conversion as mesos-go reports a fatal problem: the
+// driver is aborted, then Error is called.
+func (a adapter) ok(err error, what string) bool {
+	if err == nil {
+		return true
+	}
+	a.md.d.Abort()
+	a.md.exec.Error(a.md, fmt.Sprintf("mesosgov0: cannot convert %s to its v0 type: %v", what, err))
+	return false
+}
+
+// convert moves a message between the v0 and v1 types by marshalling src
+// and unmarshalling the bytes into dst. The v0 types (Mesos 0.24) declare
+// some fields required that later agents leave out: such a message is
+// fully decoded before the check fails, so it is kept as decoded.
+func convert(src interface{ Marshal() ([]byte, error) }, dst interface{ Unmarshal([]byte) error }) error {
+	b, err := src.Marshal()
+	if err != nil {
+		return err
+	}
+	var missing *proto.RequiredNotSetError
+	if err := dst.Unmarshal(b); err != nil && !errors.As(err, &missing) {
+		return err
+	}
+	return nil
+}
