@@ -4,7 +4,7 @@ PKGS      := ./...
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
-.PHONY: all test fmt-check vet race demo bench fuzz proto verify
+.PHONY: all test fmt-check vet race demo bench fuzz proto verify matrix
 
 all: test
 
@@ -40,3 +40,8 @@ proto:
 ## verify: regenerate and fail on any difference from what is committed.
 verify: proto
 	@git diff --exit-code -- mesosproto || { echo "mesosproto differs from 'make proto' output"; exit 1; }
+
+## matrix: the compatibility matrix of the command executor (every agent × scenario × wire), printed and
+## written to docs/compat-matrix.md; timings and failed cells' traces go to matrix.log; fails on any FAIL.
+matrix:
+	@$(GO) run ./cmd/matrix -o docs/compat-matrix.md -log $${TMPDIR:-/tmp}/matrix.log
