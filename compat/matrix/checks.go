@@ -295,7 +295,11 @@ func endedCleanly(r *run) Check {
 	return c
 }
 
-// endedOnItsOwn: the executor ended after its agent died.
+// endedOnItsOwn: the executor ended after its agent died, with no one to
+// tell it to. How is not judged: an executor with tasks to kill may wait
+// out its shutdown grace period for acknowledgements that cannot come, and
+// a driver then ends its own process group (the command executor does
+// both: it ends by SIGKILL).
 func endedOnItsOwn(r *run) Check {
 	c := Check{Name: "the executor ended on its own after the agent died"}
 	if !r.exited {
