@@ -41,11 +41,12 @@ type Driver struct {
 }
 
 // request is one thing for the loop to do: a core input, or, when input is
-// nil, registering ackWaiter to be closed once nothing is unacknowledged.
+// nil, registering ackWaiter to be answered once nothing is unacknowledged
+// (nil) or nothing can be acknowledged any more (an error).
 type request struct {
 	input     core.Input
 	reply     chan core.Output // nil for inputs nobody waits on
-	ackWaiter chan struct{}
+	ackWaiter chan error
 	// gen, when tagged, is the wire subscription the input came from.
 	gen    int
 	tagged bool
@@ -188,15 +189,15 @@ func (d *Driver) AwaitAcknowledgements(ctx context.Context) error {
 	if d.Status() == mesos.DRIVER_NOT_STARTED {
 		return core.ErrNotRunning
 	}
-	acked := make(chan struct{})
+	acked := make(chan error, 1)
 	select {
 	case d.requests <- request{ackWaiter: acked}:
 	case <-d.loopExited:
 		return errors.New("driver: ended before every update was acknowledged")
 	}
 	select {
-	case <-acked:
-		return nil
+	case err := <-acked:
+		return err
 	case <-ctx.Done():
 		return fmt.Errorf("driver: updates still unacknowledged: %w", ctx.Err())
 	case <-d.loopExited:

@@ -84,8 +84,10 @@ type ExecutorDriver interface {
 	// SendFrameworkMessage sends data to the scheduler, best effort.
 	SendFrameworkMessage(data []byte) (mesos.Status, error)
 	// AwaitAcknowledgements blocks until the agent has acknowledged every
-	// status update sent so far, the driver ended, or ctx is done. An
-	// executor calls it before exiting so that no terminal update is lost.
+	// status update sent so far (nil), or returns an error when ctx is done,
+	// the driver ended, or no acknowledgement can come any more (the agent
+	// was lost for good). An executor calls it before exiting so that no
+	// terminal update is lost.
 	AwaitAcknowledgements(ctx context.Context) error
 	// Status is the driver's current status.
 	Status() mesos.Status

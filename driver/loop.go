@@ -16,7 +16,7 @@ func (d *Driver) loop() {
 	defer close(d.loopDone)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	var waiters []chan struct{}
+	var waiters []chan error
 	for d.core.State() != core.StateEnded || d.core.Status() == mesos.DRIVER_NOT_STARTED {
 		var r request
 		select {
@@ -44,12 +44,19 @@ func (d *Driver) loop() {
 	d.callbacks.close()
 }
 
-func (d *Driver) releaseAckWaiters(waiters []chan struct{}) []chan struct{} {
-	if d.core.Unacknowledged() > 0 {
+// releaseAckWaiters answers the AwaitAcknowledgements calls: nil once every
+// update is acknowledged, an error once none can be any more.
+func (d *Driver) releaseAckWaiters(waiters []chan error) []chan error {
+	var answer error
+	switch {
+	case d.core.Unacknowledged() == 0:
+	case !d.core.AcknowledgementsCanCome():
+		answer = fmt.Errorf("driver: %d update(s) can no longer be acknowledged: the agent is gone", d.core.Unacknowledged())
+	default:
 		return waiters
 	}
 	for _, w := range waiters {
-		close(w)
+		w <- answer
 	}
 	return nil
 }

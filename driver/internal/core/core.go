@@ -70,6 +70,7 @@ type Core struct {
 	graceDeadline    time.Time
 	resubscribeAt    time.Time // next subscription attempt, v1 only
 	attempts         int       // failed subscription attempts since the last success
+	agentGone        bool      // the connection is lost and no agent will take us back
 }
 
 // New returns a core in StateNew with status DRIVER_NOT_STARTED.
@@ -85,6 +86,13 @@ func (c *Core) Status() mesos.Status { return c.status }
 
 // Unacknowledged counts the updates sent but not yet acknowledged.
 func (c *Core) Unacknowledged() int { return len(c.book.updates) }
+
+// AcknowledgementsCanCome reports whether an agent may still acknowledge
+// the outstanding updates: not once the driver ended, nor while it shuts
+// down after losing its agent for good.
+func (c *Core) AcknowledgementsCanCome() bool {
+	return c.state != StateEnded && !(c.state == StateShuttingDown && c.agentGone)
+}
 
 // Step applies one input at time now and says what to do.
 func (c *Core) Step(now time.Time, in Input) Output {

@@ -303,3 +303,21 @@ func TestKillIsDeliveredWhileDisconnected(t *testing.T) {
 	require.Equal(t, []CallbackKind{KillTask}, kinds(out))
 	require.Empty(t, kinds(h.step(launchEvent("t2"))), "launches need a connection")
 }
+
+func TestAcknowledgementsCannotComeOnceTheAgentIsGoneForGood(t *testing.T) {
+	cfg := testConfig()
+	cfg.Checkpoint = false
+	h := registered(t, cfg)
+	h.step(statusUpdate("t1", mesos.TASK_RUNNING, 1))
+	require.True(t, h.c.AcknowledgementsCanCome())
+	h.step(Lost{Cause: "EOF"})
+	require.False(t, h.c.AcknowledgementsCanCome(), "no checkpoint: nobody will acknowledge")
+
+	h = registered(t, testConfig())
+	h.step(Lost{Cause: "EOF"})
+	require.True(t, h.c.AcknowledgementsCanCome(), "a checkpointed agent may come back")
+	h.step(Event{&executor.Event{Type: executor.Event_SHUTDOWN}})
+	require.True(t, h.c.AcknowledgementsCanCome())
+	h.step(Lost{Cause: "EOF"})
+	require.False(t, h.c.AcknowledgementsCanCome(), "lost while shutting down")
+}

@@ -107,6 +107,7 @@ func (c *Core) lost(now time.Time, in Lost, out *Output) {
 	case StateConnected:
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Disconnected})
 		if !c.cfg.Checkpoint {
+			c.agentGone = true
 			c.beginShutdown(now, out, "lost the agent and the framework does not checkpoint: "+in.Cause)
 			return
 		}
@@ -120,6 +121,9 @@ func (c *Core) lost(now time.Time, in Lost, out *Output) {
 		c.state = StateDisconnected
 		c.logf(out, Info, "reregistration failed: "+in.Cause)
 		c.scheduleResubscribe(now)
+	case StateShuttingDown:
+		c.agentGone = true
+		c.logf(out, Info, "connection closed while shutting down: "+in.Cause)
 	default:
 		c.logf(out, Info, "connection closed while "+c.state.String()+": "+in.Cause)
 	}
@@ -133,6 +137,7 @@ func (c *Core) lostWhileRegistering(now time.Time, in Lost, out *Output) {
 		c.scheduleResubscribe(now)
 		return
 	}
+	c.agentGone = true
 	c.beginShutdown(now, out, "lost the agent before registering: "+in.Cause)
 }
 
@@ -190,6 +195,7 @@ func (c *Core) tick(now time.Time, out *Output) {
 	if !c.recoveryDeadline.IsZero() && !now.Before(c.recoveryDeadline) {
 		c.recoveryDeadline = time.Time{}
 		if c.lostAgent() {
+			c.agentGone = true
 			c.beginShutdown(now, out, fmt.Sprintf("the agent did not recover within %v", c.cfg.RecoveryTimeout))
 		}
 	}
