@@ -146,6 +146,7 @@ func TestOrphanChecks(t *testing.T) {
 	good := []agentsim.Entry{
 		update(sleeper, "TASK_RUNNING", 1), ackOf(sleeper, 1),
 		{Dir: agentsim.Script, Name: "Restart"},
+		{Dir: agentsim.AtAgent, Name: agentsim.EventAgentCrashed},
 		{Dir: agentsim.AtAgent, Name: agentsim.EventForgotten},
 		{Dir: agentsim.FromExecutor, Wire: agentsim.WireV1, Name: "UPDATE", TaskID: sleeper, State: "TASK_KILLED", UUID: []byte{2}},
 		{Dir: agentsim.AtAgent, Wire: agentsim.WireV1, Name: agentsim.EventRejected, Call: "UPDATE", Status: 400},
@@ -166,4 +167,17 @@ func TestDemoChecksFailAnExecutorThatTookInjectedInput(t *testing.T) {
 	code, last := verdict(t, es)
 	require.Equal(t, 1, code)
 	require.Contains(t, last, "took injected input")
+}
+
+// An orphan that had to be killed, or never ended, fails.
+func TestOrphanChecksFailAnUncleanExit(t *testing.T) {
+	es := []agentsim.Entry{
+		update(sleeper, "TASK_RUNNING", 1), ackOf(sleeper, 1),
+		{Dir: agentsim.Script, Name: "Restart"},
+		{Dir: agentsim.AtAgent, Name: agentsim.EventAgentCrashed},
+		{Dir: agentsim.AtExecutor, Name: agentsim.EventExited, Exit: &agentsim.ExitStatus{Signal: 9}},
+	}
+	var out bytes.Buffer
+	require.Equal(t, 1, report(&out, result{checks: orphanChecks(es)}))
+	require.Contains(t, out.String(), "exited cleanly")
 }

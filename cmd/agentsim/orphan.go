@@ -51,21 +51,27 @@ func orphanScript(ctx context.Context, a *agentsim.Agent, executor string) error
 }
 
 func orphanChecks(es []agentsim.Entry) []check {
-	forgotten, sent := false, 0
+	crashed, forgotten, sent := false, false, 0
 	var exit *agentsim.Entry
 	for i, e := range es {
+		crashed = crashed || e.Name == agentsim.EventAgentCrashed
 		forgotten = forgotten || e.Name == agentsim.EventForgotten
 		if forgotten && e.Dir == agentsim.ToExecutor {
 			sent++
 		}
-		if forgotten && e.Name == agentsim.EventExited {
+		if crashed && e.Name == agentsim.EventExited {
 			exit = &es[i]
 		}
 	}
-	exited := check{name: "the executor exited on its own after the agent forgot it"}
-	if exit == nil {
+	// The executor may be gone before the new agent is even up: it exits as
+	// soon as it has noticed the crash and shut its tasks down.
+	exited := check{name: "the executor exited cleanly on its own after the agent died"}
+	switch {
+	case exit == nil:
 		exited.fail = "it did not exit"
-	} else {
+	case !exit.Exit.Success():
+		exited.fail = exit.Exit.String()
+	default:
 		exited.name += " (" + exit.Exit.String() + ")"
 	}
 	quiet := check{name: "the restarted agent sent the executor nothing"}
