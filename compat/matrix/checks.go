@@ -295,15 +295,17 @@ func endedCleanly(r *run) Check {
 	return c
 }
 
-// endedOnItsOwn: the executor ended after its agent died, with no one to
-// tell it to. How is not judged: an executor with tasks to kill may wait
-// out its shutdown grace period for acknowledgements that cannot come, and
-// a driver then ends its own process group (the command executor does
-// both: it ends by SIGKILL).
+// endedOnItsOwn: the executor ended cleanly after its agent died, with no
+// one to tell it to. The driver tells an executor waiting for
+// acknowledgements at once that none can come, so it has no reason to wait
+// out its grace period and be killed with its process group.
 func endedOnItsOwn(r *run) Check {
-	c := Check{Name: "the executor ended on its own after the agent died"}
-	if !r.exited {
+	c := Check{Name: "the executor ended cleanly on its own after the agent died"}
+	switch {
+	case !r.exited:
 		c.Fail = "it did not end"
+	case !r.exitOK:
+		c.Fail = r.exitHow
 	}
 	return c
 }
