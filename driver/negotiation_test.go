@@ -57,9 +57,9 @@ func loopbackEnv(agent *agentsim.Agent) func(string) string {
 
 func TestNegotiationPicksTheWireFromTheAgentsGeneration(t *testing.T) {
 	want := map[string]driver.Protocol{
-		"0.20": driver.ProtocolV0, "0.22": driver.ProtocolV0, "0.25": driver.ProtocolV0, "0.26": driver.ProtocolV0,
+		"0.20": driver.ProtocolV0, "0.22": driver.ProtocolV0, "0.24": driver.ProtocolV0, "0.25": driver.ProtocolV0, "0.26": driver.ProtocolV0,
 		"0.27": driver.ProtocolV0, "0.28": driver.ProtocolV0,
-		"1.0": driver.ProtocolV1, "1.1": driver.ProtocolV1, "1.3": driver.ProtocolV1, "1.4": driver.ProtocolV1,
+		"1.0": driver.ProtocolV1, "1.1": driver.ProtocolV1, "1.3": driver.ProtocolV1, "1.4": driver.ProtocolV1, "1.5": driver.ProtocolV1,
 		"1.8": driver.ProtocolV1, "1.12": driver.ProtocolV1,
 	}
 	for _, p := range agentsim.Profiles() {

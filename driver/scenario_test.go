@@ -169,8 +169,7 @@ var scenarios = []scenario{
 	},
 	{
 		name: "task-group",
-		// Task groups arrived in 1.1, with SUBSCRIBED's container_id.
-		onlyIf: func(p agentsim.Profile) bool { return p.V1ContainerID },
+		onlyIf: func(p agentsim.Profile) bool { return p.TaskGroups },
 		before: func(s *session) { s.must(s.agent.Launch(task("t0", "finish"))) },
 		run: func(s *session) {
 			s.waitUpdate("t0", mesos.TASK_FINISHED)

@@ -135,7 +135,7 @@ func TestProfileByName(t *testing.T) {
 func TestProfilesV1Generations(t *testing.T) {
 	for _, p := range Profiles() {
 		switch p.Name {
-		case "0.20", "0.22":
+		case "0.20", "0.22", "0.24":
 			require.Equal(t, V1None, p.V1, p.Name)
 		case "0.25", "0.26":
 			require.Equal(t, V1Stub, p.V1, p.Name)
@@ -145,5 +145,6 @@ func TestProfilesV1Generations(t *testing.T) {
 		}
 		require.Equal(t, p.Name == "0.27", p.V1EventNumbering027, p.Name)
 		require.Equal(t, p.V1UnknownCallType, p.EnvHTTPCommandExecutor, "%s: both 1.0", p.Name)
+		require.Equal(t, p.V1ContainerID, p.TaskGroups, "%s: both 1.1", p.Name)
 	}
 }

@@ -115,6 +115,10 @@ type Profile struct {
 	// handler runs (§4, §5.2, §5.4, §8). The legacy wire is not
 	// authenticated. The captured 1.12 agent ran without it (§11).
 	AuthenticatesExecutors bool
+	// TaskGroups: since 1.1 a scheduler can launch a task group, which the
+	// agent delivers as LAUNCH_GROUP (on the legacy wire, an unversioned
+	// mesos.executor.Event) (§2, §5.3, §8, §11).
+	TaskGroups bool
 	// Heartbeats: since 1.8 the HEARTBEAT call is answered 202 before any
 	// id check, and the agent sends a HEARTBEAT event every 30 minutes
 	// (AgentConfig.HeartbeatInterval). Older agents answer a HEARTBEAT
@@ -141,6 +145,15 @@ var Mesos022 = Profile{
 	Describe:           "Mesos 0.22-0.23: HTTP/1.1 framing, no link, no v1 endpoint",
 	Framing:            messenger.FramingHTTP11,
 	RunTaskFrameworkID: true,
+}
+
+// Mesos024 is an agent of 0.24: as Mesos022, but it no longer sets the
+// deprecated RunTaskMessage.framework_id (§2, §8), and libprocess reads
+// LIBPROCESS_ADVERTISE_IP/_PORT (§1.5).
+var Mesos024 = Profile{
+	Name:     "0.24",
+	Describe: "Mesos 0.24: as 0.22 without RunTaskMessage.framework_id",
+	Framing:  messenger.FramingHTTP11,
 }
 
 // Mesos025 is an agent of 0.25: MESOS_SANDBOX, no framework_id in
@@ -235,6 +248,7 @@ var Mesos11 = Profile{
 	V1UnknownCallType:      true,
 	V1ValidatesUUID:        true,
 	V1ContainerID:          true,
+	TaskGroups:             true,
 }
 
 // Mesos13 is an agent of 1.3.0 run with executor authentication: as
@@ -255,6 +269,7 @@ var Mesos13 = Profile{
 	V1UnknownCallType:      true,
 	V1ValidatesUUID:        true,
 	V1ContainerID:          true,
+	TaskGroups:             true,
 	AuthenticatesExecutors: true,
 }
 
@@ -276,6 +291,29 @@ var Mesos14 = Profile{
 	V1UnknownCallType:                 true,
 	V1ValidatesUUID:                   true,
 	V1ContainerID:                     true,
+	TaskGroups:                        true,
+}
+
+// Mesos15 is an agent of 1.5 to 1.7: as Mesos14, shutting down an executor
+// that registers or subscribes with nothing to run (§3.7, §5.5, §8).
+var Mesos15 = Profile{
+	Name:                              "1.5",
+	Describe:                          "Mesos 1.5-1.7: as 1.4, shuts down taskless executors",
+	Framing:                           messenger.FramingHTTP11,
+	LinksExecutor:                     true,
+	EnvSandbox:                        true,
+	EnvLibprocessIP:                   true,
+	EnvAgentEndpoint:                  true,
+	BackoffMaxIsReregistrationTimeout: true,
+	EnvShutdownGracePeriod:            true,
+	EnvHTTPCommandExecutor:            true,
+	KillPolicy:                        true,
+	ShutdownTasklessExecutor:          true,
+	V1:                                V1Works,
+	V1UnknownCallType:                 true,
+	V1ValidatesUUID:                   true,
+	V1ContainerID:                     true,
+	TaskGroups:                        true,
 }
 
 // Mesos18 is an agent of 1.8 to 1.11: as Mesos14, shutting down an
@@ -298,6 +336,7 @@ var Mesos18 = Profile{
 	V1UnknownCallType:                 true,
 	V1ValidatesUUID:                   true,
 	V1ContainerID:                     true,
+	TaskGroups:                        true,
 	Heartbeats:                        true,
 }
 
@@ -320,13 +359,14 @@ var Mesos112 = Profile{
 	V1UnknownCallType:                 true,
 	V1ValidatesUUID:                   true,
 	V1ContainerID:                     true,
+	TaskGroups:                        true,
 	Heartbeats:                        true,
 }
 
 // Profiles lists the predefined profiles, oldest first.
 func Profiles() []Profile {
-	return []Profile{Mesos020, Mesos022, Mesos025, Mesos026, Mesos027, Mesos028,
-		Mesos10, Mesos11, Mesos13, Mesos14, Mesos18, Mesos112}
+	return []Profile{Mesos020, Mesos022, Mesos024, Mesos025, Mesos026, Mesos027, Mesos028,
+		Mesos10, Mesos11, Mesos13, Mesos14, Mesos15, Mesos18, Mesos112}
 }
 
 // Newest is the most recent predefined profile.

@@ -35,6 +35,9 @@ func (a *Agent) Launch(task mesos.TaskInfo) error {
 // 0.27's v1 wire, whose numbering has no LAUNCH_GROUP: the send fails and
 // the trace says so.
 func (a *Agent) LaunchGroup(group mesos.TaskGroupInfo) error {
+	if !a.cfg.Profile.TaskGroups {
+		return fmt.Errorf("agentsim: LaunchGroup: agent %s has no task groups (1.1+)", a.cfg.Profile.Name)
+	}
 	var ids []string
 	for i := range group.Tasks {
 		if group.Tasks[i].AgentID.Value == "" {

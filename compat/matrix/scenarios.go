@@ -257,7 +257,7 @@ func Scenarios() []Scenario {
 			Describe: "a task group of `true` and `sleep 30`: the first finishes, the second is killed by the shutdown",
 			needs: func(p agentsim.Profile) string {
 				// Task groups came with 1.1, as SUBSCRIBED.container_id did.
-				if !p.V1ContainerID {
+				if !p.TaskGroups {
 					return "no task groups before 1.1"
 				}
 				return ""
