@@ -168,7 +168,7 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name: "task-group",
+		name:   "task-group",
 		onlyIf: func(p agentsim.Profile) bool { return p.TaskGroups },
 		before: func(s *session) { s.must(s.agent.Launch(task("t0", "finish"))) },
 		run: func(s *session) {
