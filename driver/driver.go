@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/golang/glog"
+	"github.com/mesos-shim/executor/logging"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/mesos-shim/executor/driver/internal/core"
@@ -265,7 +265,7 @@ func (d *Driver) postRequest(r request) {
 	select {
 	case d.requests <- r:
 	case <-d.loopExited:
-		glog.V(1).Infof("driver: ended; dropping %T", in)
+		logging.V(1).Infof("driver: ended; dropping %T", in)
 	}
 }
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/golang/glog"
+	"github.com/mesos-shim/executor/logging"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/mesos-shim/executor/driver/internal/core"
@@ -28,7 +28,7 @@ func (d *Driver) loop() {
 		case r.input == nil:
 			waiters = append(waiters, r.ackWaiter)
 		case r.tagged && !d.wire.live(r.gen):
-			glog.V(1).Infof("driver: dropping %T from a replaced subscription", r.input)
+			logging.V(1).Infof("driver: dropping %T from a replaced subscription", r.input)
 		default:
 			out := d.core.Step(time.Now(), r.input)
 			d.apply(out, timer)
@@ -69,12 +69,12 @@ func (d *Driver) apply(out core.Output, timer *time.Timer) {
 	}
 	if out.Connection == core.Open {
 		if err := d.wire.open(); err != nil {
-			glog.Errorf("driver: opening the %s connection: %v", d.wire.name(), err)
+			logging.Errorf("driver: opening the %s connection: %v", d.wire.name(), err)
 		}
 	}
 	for _, c := range out.Calls {
 		if err := d.wire.send(c); err != nil {
-			glog.Errorf("driver: sending %s: %v", c.Type, err)
+			logging.Errorf("driver: sending %s: %v", c.Type, err)
 		}
 	}
 	for _, cb := range out.Callbacks {
@@ -95,11 +95,11 @@ func (d *Driver) apply(out core.Output, timer *time.Timer) {
 func logLine(l core.Log) {
 	switch l.Level {
 	case core.Warning:
-		glog.WarningDepth(2, "driver: ", l.Text)
+		logging.Depthf(2, logging.Warning, "driver: %s", l.Text)
 	case core.ErrorLevel:
-		glog.ErrorDepth(2, "driver: ", l.Text)
+		logging.Depthf(2, logging.Error, "driver: %s", l.Text)
 	default:
-		glog.InfoDepth(2, "driver: ", l.Text)
+		logging.Depthf(2, logging.Info, "driver: %s", l.Text)
 	}
 }
 
@@ -110,7 +110,7 @@ func (d *Driver) queueCallback(cb core.Callback) {
 		defer func() {
 			if r := recover(); r != nil {
 				msg := fmt.Sprintf("%s callback panicked: %v", cb.Kind, r)
-				glog.Error("driver: ", msg)
+				logging.Errorf("driver: %s", msg)
 				if cb.Kind != core.Error {
 					d.post(core.CallbackPanicked{Message: msg})
 				}

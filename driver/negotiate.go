@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/golang/glog"
+	"github.com/mesos-shim/executor/logging"
 	"github.com/mesos/mesos-go/api/v1/lib/executor"
 
 	"github.com/mesos-shim/executor/driver/internal/core"
@@ -47,7 +47,7 @@ func chooseWire(cfg Config) choice {
 // negotiator.
 func newNegotiatedWire(d *Driver, cfg Config) (wire, error) {
 	ch := d.choice
-	glog.Infof("driver: speaking %s: %s", ch.wire, ch.reason)
+	logging.Infof("driver: speaking %s: %s", ch.wire, ch.reason)
 	if ch.wire == ProtocolV0 {
 		return newLegacyWire(cfg, d.post)
 	}
@@ -168,7 +168,7 @@ func (n *negotiator) fallBack(reason string) bool {
 	}
 	n.fellBack = true
 	n.mu.Unlock()
-	glog.Warningf("driver: falling back to the legacy wire: %s", reason)
+	logging.Warningf("driver: falling back to the legacy wire: %s", reason)
 	legacy, err := newLegacyWire(n.cfg, n.d.post)
 	if err != nil {
 		n.d.post(core.Lost{Cause: "falling back to the legacy wire: " + err.Error()})
@@ -180,10 +180,10 @@ func (n *negotiator) fallBack(reason string) bool {
 	n.v1.stop() // we may be on one of its goroutines; close waits for them later
 	n.d.post(core.WireChanged{Resubscribe: false})
 	if err := legacy.open(); err != nil {
-		glog.Errorf("driver: linking to the agent: %v", err)
+		logging.Errorf("driver: linking to the agent: %v", err)
 	}
 	if err := legacy.send(n.first); err != nil {
-		glog.Errorf("driver: registering on the legacy wire: %v", err)
+		logging.Errorf("driver: registering on the legacy wire: %v", err)
 	}
 	return true
 }

@@ -4,7 +4,7 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/golang/glog"
+	"github.com/mesos-shim/executor/logging"
 )
 
 // endProcessGroup does what the C++ driver does when the shutdown grace
@@ -12,11 +12,11 @@ import (
 // included. Should that be refused, it kills just this process; the
 // library never calls os.Exit.
 func endProcessGroup() {
-	glog.Warning("driver: killing the executor's process group")
-	glog.Flush()
+	logging.Warningf("driver: killing the executor's process group")
+	logging.Flush()
 	if err := syscall.Kill(0, syscall.SIGKILL); err != nil {
-		glog.Errorf("driver: killing the process group: %v; killing this process", err)
-		glog.Flush()
+		logging.Errorf("driver: killing the process group: %v; killing this process", err)
+		logging.Flush()
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/gogo/protobuf/proto"
-	"github.com/golang/glog"
+	"github.com/mesos-shim/executor/logging"
 	"github.com/mesos/mesos-go/api/v1/lib/executor"
 
 	"github.com/mesos-shim/executor/compat"
@@ -46,7 +46,7 @@ func newLegacyWire(cfg Config, post poster) (*legacyWire, error) {
 		return nil, fmt.Errorf("driver: %w", err)
 	}
 	w.m = m
-	glog.Infof("driver: legacy (libprocess) wire: executor %s, agent %s", m.UPID(), cfg.AgentPID)
+	logging.Infof("driver: legacy (libprocess) wire: executor %s, agent %s", m.UPID(), cfg.AgentPID)
 	return w, nil
 }
 
@@ -96,7 +96,7 @@ func (w *legacyWire) close() { w.m.Close() }
 func (w *legacyWire) receive(msg messenger.Message) {
 	in, err := compat.EventFromLegacy(msg.Name, msg.Body)
 	if err != nil {
-		glog.Warningf("driver: dropping %s from %s: %v", msg.Name, msg.From, err)
+		logging.Warningf("driver: dropping %s from %s: %v", msg.Name, msg.From, err)
 		return
 	}
 	if in.IsReconnect {
@@ -104,7 +104,7 @@ func (w *legacyWire) receive(msg messenger.Message) {
 		return
 	}
 	if agent := w.currentAgent(); msg.From != agent {
-		glog.Warningf("driver: dropping %s from %s: not our agent %s", msg.Name, msg.From, agent)
+		logging.Warningf("driver: dropping %s from %s: not our agent %s", msg.Name, msg.From, agent)
 		return
 	}
 	w.post(core.Event{Event: in.Event})
@@ -112,12 +112,12 @@ func (w *legacyWire) receive(msg messenger.Message) {
 
 func (w *legacyWire) reconnect(from upid.UPID, agentID string) {
 	if agentID != w.agentID {
-		glog.Warningf("driver: dropping reconnect request from %s for agent %q: ours is %q", from, agentID, w.agentID)
+		logging.Warningf("driver: dropping reconnect request from %s for agent %q: ours is %q", from, agentID, w.agentID)
 		return
 	}
 	w.mu.Lock()
 	if w.agent != from {
-		glog.Infof("driver: agent %s now at %s", w.agentID, from)
+		logging.Infof("driver: agent %s now at %s", w.agentID, from)
 		w.agent = from
 	}
 	w.mu.Unlock()

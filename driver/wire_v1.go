@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/golang/glog"
+	"github.com/mesos-shim/executor/logging"
 	"github.com/mesos/mesos-go/api/v1/lib/executor"
 
 	"github.com/mesos-shim/executor/compat/httpapi"
@@ -113,7 +113,7 @@ func newHTTPWire(cfg Config, post func(int, core.Input), hooks v1Hooks) (*httpWi
 	w.wg.Add(2)
 	go w.sendCalls()
 	go w.heartbeats()
-	glog.Infof("driver: v1 (HTTP) wire: %s", w.url)
+	logging.Infof("driver: v1 (HTTP) wire: %s", w.url)
 	return w, nil
 }
 
@@ -280,7 +280,7 @@ func (w *httpWire) readEvents(gen int, body io.Reader) subscribeFailure {
 		}
 		e, err := w.codec.DecodeEvent(rec)
 		if err != nil {
-			glog.Errorf("driver: undecodable event (%d bytes) from the agent: %v", len(rec), err)
+			logging.Errorf("driver: undecodable event (%d bytes) from the agent: %v", len(rec), err)
 			f.cause = "undecodable event: " + err.Error()
 			return f
 		}

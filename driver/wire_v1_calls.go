@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/golang/glog"
+	"github.com/mesos-shim/executor/logging"
 	"github.com/mesos/mesos-go/api/v1/lib/executor"
 
 	"github.com/mesos-shim/executor/compat/httpapi"
@@ -68,17 +68,17 @@ func (w *httpWire) pop(qc queuedCall) {
 func (w *httpWire) post1(qc queuedCall) bool {
 	body, err := w.codec.EncodeCall(qc.call)
 	if err != nil {
-		glog.Errorf("driver: dropping %s call: cannot encode it: %v", qc.call.Type, err)
+		logging.Errorf("driver: dropping %s call: cannot encode it: %v", qc.call.Type, err)
 		return true
 	}
 	req, err := w.request(context.Background(), body)
 	if err != nil {
-		glog.Errorf("driver: dropping %s call: %v", qc.call.Type, err)
+		logging.Errorf("driver: dropping %s call: %v", qc.call.Type, err)
 		return true
 	}
 	resp, err := w.calls.Do(req)
 	if err != nil {
-		glog.Warningf("driver: %s call failed, will retry: %v", qc.call.Type, err)
+		logging.Warningf("driver: %s call failed, will retry: %v", qc.call.Type, err)
 		return false
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
@@ -90,7 +90,7 @@ func (w *httpWire) post1(qc queuedCall) bool {
 func (w *httpWire) answered(c *executor.Call, status int, msg []byte) bool {
 	err := httpapi.ClassifyResponse(status, msg, false)
 	if c.Type == executor.Call_HEARTBEAT && err != nil {
-		glog.Warningf("driver: agent refused a HEARTBEAT call: %v", err)
+		logging.Warningf("driver: agent refused a HEARTBEAT call: %v", err)
 		return true
 	}
 	var apiErr *httpapi.APIError
@@ -98,10 +98,10 @@ func (w *httpWire) answered(c *executor.Call, status int, msg []byte) bool {
 	case err == nil:
 		return true
 	case errors.As(err, &apiErr) && apiErr.Kind == httpapi.Retry:
-		glog.V(1).Infof("driver: agent refused %s for now (%d); retrying", describeCall(c), status)
+		logging.V(1).Infof("driver: agent refused %s for now (%d); retrying", describeCall(c), status)
 		return false
 	default:
-		glog.Errorf("driver: agent rejected %s: %v", describeCall(c), err)
+		logging.Errorf("driver: agent rejected %s: %v", describeCall(c), err)
 		return true
 	}
 }
@@ -123,7 +123,7 @@ func (w *httpWire) heartbeatSeen() {
 	w.heartbeat = heartbeatSupported
 	w.mu.Unlock()
 	if first {
-		glog.V(1).Info("driver: the agent sends heartbeats (1.8+); sending one every ", heartbeatInterval)
+		logging.V(1).Infof("driver: the agent sends heartbeats (1.8+); sending one every %v", heartbeatInterval)
 		w.enqueue(httpapi.HeartbeatCall())
 	}
 }

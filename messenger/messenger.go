@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/golang/glog"
+	"github.com/mesos-shim/executor/logging"
 
 	"github.com/mesos-shim/executor/upid"
 )
@@ -106,7 +106,7 @@ func New(cfg Config) (*Messenger, error) {
 	}
 	m.wg.Add(1)
 	go m.acceptLoop()
-	glog.V(1).Infof("messenger: %s listening on %s", self, ln.Addr())
+	logging.V(1).Infof("messenger: %s listening on %s", self, ln.Addr())
 	return m, nil
 }
 

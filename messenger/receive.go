@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/golang/glog"
+	"github.com/mesos-shim/executor/logging"
 )
 
 const (
@@ -29,7 +29,7 @@ func (m *Messenger) acceptLoop() {
 			if errors.As(err, &ne) && ne.Timeout() {
 				continue
 			}
-			glog.Errorf("messenger: %s: accept failed, no longer receiving: %v", m.self, err)
+			logging.Errorf("messenger: %s: accept failed, no longer receiving: %v", m.self, err)
 			return
 		}
 		if !m.track(c) {
@@ -73,7 +73,7 @@ func (m *Messenger) serve(c net.Conn) {
 	defer m.untrack(c)
 	defer func() {
 		if r := recover(); r != nil {
-			glog.Errorf("messenger: %s: panic serving %s: %v", m.self, c.RemoteAddr(), r)
+			logging.Errorf("messenger: %s: panic serving %s: %v", m.self, c.RemoteAddr(), r)
 		}
 	}()
 	rr := NewRequestReader(bufio.NewReaderSize(c, readBufferBytes), m.cfg.MaxBodyBytes)
@@ -106,7 +106,7 @@ func (m *Messenger) readFailed(c net.Conn, bw *bufio.Writer, err error) {
 		}
 	case errors.Is(err, io.EOF), m.isClosed():
 	default:
-		glog.V(1).Infof("messenger: %s: connection from %s ended: %v", m.self, c.RemoteAddr(), err)
+		logging.V(1).Infof("messenger: %s: connection from %s ended: %v", m.self, c.RemoteAddr(), err)
 	}
 }
 
@@ -145,7 +145,7 @@ func sameIP(host string, peer net.Addr) bool {
 }
 
 func (m *Messenger) reject(c net.Conn, re *RequestError) {
-	glog.Warningf("messenger: %s: rejected request from %s with %d: %s", m.self, c.RemoteAddr(), re.Status, re.Reason)
+	logging.Warningf("messenger: %s: rejected request from %s with %d: %s", m.self, c.RemoteAddr(), re.Status, re.Reason)
 	if m.cfg.Rejected != nil {
 		m.cfg.Rejected(Rejection{Peer: c.RemoteAddr().String(), Status: re.Status, Reason: re.Reason})
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/golang/glog"
+	"github.com/mesos-shim/executor/logging"
 
 	"github.com/mesos-shim/executor/upid"
 )
@@ -144,13 +144,13 @@ func (m *Messenger) peerEnded(p *peer, cause error) {
 	}
 	m.mu.Unlock()
 	if dropped > 0 {
-		glog.Warningf("messenger: %s: dropped %d unsent message(s) to %s: %v", m.self, dropped, p.addr, cause)
+		logging.Warningf("messenger: %s: dropped %d unsent message(s) to %s: %v", m.self, dropped, p.addr, cause)
 	}
 	if !report {
 		return
 	}
 	for _, u := range linked {
-		glog.Infof("messenger: %s: link to %s broken: %v", m.self, u, cause)
+		logging.Infof("messenger: %s: link to %s broken: %v", m.self, u, cause)
 		if m.cfg.Exited != nil {
 			m.cfg.Exited(u)
 		}

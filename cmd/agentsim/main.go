@@ -25,6 +25,8 @@ import (
 	"github.com/golang/glog"
 
 	"github.com/mesos-shim/executor/compat/agentsim"
+	"github.com/mesos-shim/executor/logging"
+	"github.com/mesos-shim/executor/logging/glogger"
 )
 
 // options are the command line.
@@ -38,6 +40,7 @@ type options struct {
 
 func main() {
 	_ = flag.Set("logtostderr", "true") // glog: no log files in /tmp
+	logging.Set(glogger.New())
 	opts, err := parseFlags(flag.CommandLine, os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "agentsim:", err)

@@ -18,6 +18,8 @@ import (
 
 	"github.com/mesos-shim/executor/driver"
 	"github.com/mesos-shim/executor/examples/command-executor/internal/cmdexec"
+	"github.com/mesos-shim/executor/logging"
+	"github.com/mesos-shim/executor/logging/glogger"
 )
 
 func main() {
@@ -27,6 +29,8 @@ func main() {
 // run is the whole program; it returns the exit code.
 func run(args []string) int {
 	parseFlags(args)
+	logging.Set(glogger.New()) // the driver logs through glog too, with its -v
+
 	defer glog.Flush()
 
 	cfg, err := driver.ConfigFromEnv(os.Getenv)
