@@ -24,14 +24,10 @@ func startFakeAgent(t *testing.T, port uint16) *fakeAgent {
 	t.Helper()
 	a := &fakeAgent{t: t, msgs: make(chan messenger.Message, 256)}
 	var err error
-	for i := 0; i < 100; i++ { // the old agent's port may linger briefly
-		a.m, err = messenger.New(messenger.Config{ProcessID: "slave(1)", BindPort: port,
-			Handler: func(m messenger.Message) { a.msgs <- m }})
-		if err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	// Binding the port a closed agent used works at once: Close waits for
+	// the listener to be gone, and Go listens with SO_REUSEADDR.
+	a.m, err = messenger.New(messenger.Config{ProcessID: "slave(1)", BindPort: port,
+		Handler: func(m messenger.Message) { a.msgs <- m }})
 	require.NoError(t, err)
 	t.Cleanup(func() { a.m.Close() })
 	return a
