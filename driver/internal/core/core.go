@@ -64,7 +64,8 @@ type Core struct {
 	status     mesos.Status
 	registered bool // Registered was delivered
 	book       book
-	early      []*executor.Event // work that overtook the registration reply
+	early      []*executor.Event               // work that overtook the registration reply
+	earlyKills map[string]*executor.Event_Kill // kills that overtook their task's launch
 
 	recoveryDeadline time.Time
 	graceDeadline    time.Time
@@ -75,7 +76,8 @@ type Core struct {
 
 // New returns a core in StateNew with status DRIVER_NOT_STARTED.
 func New(cfg Config) *Core {
-	return &Core{cfg: cfg, status: mesos.DRIVER_NOT_STARTED, book: newBook()}
+	return &Core{cfg: cfg, status: mesos.DRIVER_NOT_STARTED, book: newBook(),
+		earlyKills: make(map[string]*executor.Event_Kill)}
 }
 
 // State is the lifecycle state.

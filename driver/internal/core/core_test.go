@@ -321,3 +321,24 @@ func TestAcknowledgementsCannotComeOnceTheAgentIsGoneForGood(t *testing.T) {
 	h.step(Lost{Cause: "EOF"})
 	require.False(t, h.c.AcknowledgementsCanCome(), "lost while shutting down")
 }
+
+func killEvent(id string) Event {
+	return Event{&executor.Event{Type: executor.Event_KILL, Kill: &executor.Event_Kill{TaskID: mesos.TaskID{Value: id}}}}
+}
+
+// A kill that overtakes its task's launch is kept, and delivered right
+// after the launch, so the task does not run on unkilled.
+func TestKillBeforeLaunchIsAnsweredWhenTheLaunchArrives(t *testing.T) {
+	h := registered(t, testConfig())
+	out := h.step(killEvent("t1"))
+	require.Empty(t, out.Callbacks)
+	require.Contains(t, out.Logs[0].Text, "before its launch")
+	require.Equal(t, []CallbackKind{LaunchTask, KillTask}, kinds(h.step(launchEvent("t1"))))
+	require.Equal(t, []CallbackKind{LaunchTask}, kinds(h.step(launchEvent("t2"))), "only once")
+
+	h.step(killEvent("g2"))
+	out = h.step(Event{&executor.Event{Type: executor.Event_LAUNCH_GROUP, LaunchGroup: &executor.Event_LaunchGroup{
+		TaskGroup: mesos.TaskGroupInfo{Tasks: []mesos.TaskInfo{{TaskID: mesos.TaskID{Value: "g1"}}, {TaskID: mesos.TaskID{Value: "g2"}}}}}}})
+	require.Equal(t, []CallbackKind{LaunchTaskGroup, KillTask}, kinds(out))
+	require.Equal(t, "g2", out.Callbacks[1].TaskID.Value)
+}

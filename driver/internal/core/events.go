@@ -87,7 +87,7 @@ func (c *Core) work(e *executor.Event, out *Output) {
 	}
 	switch {
 	case e.Type == executor.Event_KILL && e.Kill != nil:
-		out.Callbacks = append(out.Callbacks, Callback{Kind: KillTask, TaskID: &e.Kill.TaskID, Policy: e.Kill.KillPolicy})
+		c.kill(e.Kill, out)
 	case c.state != StateConnected && (e.Type == executor.Event_LAUNCH || e.Type == executor.Event_LAUNCH_GROUP || e.Type == executor.Event_MESSAGE):
 		c.logf(out, Warning, "dropping "+name+" event: not connected to the agent")
 	case e.Type == executor.Event_LAUNCH && e.Launch != nil:
@@ -107,6 +107,29 @@ func (c *Core) launch(t mesos.TaskInfo, out *Output) {
 		return
 	}
 	out.Callbacks = append(out.Callbacks, Callback{Kind: LaunchTask, Task: &t})
+	c.answerEarlyKill(t.TaskID, out)
+}
+
+// kill delivers a kill, or, for a task not launched yet (the kill
+// overtook the launch), remembers it and delivers it right after the launch.
+func (c *Core) kill(k *executor.Event_Kill, out *Output) {
+	if _, launched := c.book.launched[k.TaskID.Value]; !launched {
+		if len(c.earlyKills) >= maxEarlyEvents {
+			c.logf(out, Warning, "dropping kill of unknown task "+k.TaskID.Value+": too many kills of unknown tasks")
+			return
+		}
+		c.earlyKills[k.TaskID.Value] = k
+		c.logf(out, Info, "kill of task "+k.TaskID.Value+" before its launch: kept for when it arrives")
+		return
+	}
+	out.Callbacks = append(out.Callbacks, Callback{Kind: KillTask, TaskID: &k.TaskID, Policy: k.KillPolicy})
+}
+
+func (c *Core) answerEarlyKill(id mesos.TaskID, out *Output) {
+	if k, ok := c.earlyKills[id.Value]; ok {
+		delete(c.earlyKills, id.Value)
+		out.Callbacks = append(out.Callbacks, Callback{Kind: KillTask, TaskID: &k.TaskID, Policy: k.KillPolicy})
+	}
 }
 
 func (c *Core) launchGroup(g *mesos.TaskGroupInfo, out *Output) {
@@ -120,6 +143,9 @@ func (c *Core) launchGroup(g *mesos.TaskGroupInfo, out *Output) {
 		c.book.launch(t)
 	}
 	out.Callbacks = append(out.Callbacks, Callback{Kind: LaunchTaskGroup, TaskGroup: g})
+	for _, t := range g.Tasks {
+		c.answerEarlyKill(t.TaskID, out)
+	}
 }
 
 func uuidString(b []byte) string {
