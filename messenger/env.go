@@ -18,11 +18,17 @@ const (
 	EnvRequireIPMatch = "LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH"
 )
 
-// ApplyEnv sets the address fields of c as libprocess would from its
-// environment, read through getenv. With LIBPROCESS_IP unset it binds every
-// interface and advertises the address hostIP returns (nil: the first IPv4
-// address of this host's name, as libprocess resolves it). Every malformed
-// variable is reported in one error, each by name.
+// ApplyEnv sets the address and TLS fields of c as libprocess would from its
+// environment, read through getenv. With LIBPROCESS_SSL_ENABLED (or the
+// pre-1.0 SSL_ENABLED) it sets TLS, ClientTLS and AcceptPlaintext from the
+// LIBPROCESS_SSL_* variables (PROTOCOL.md §1.6): CERT_FILE and KEY_FILE
+// (required), CA_FILE, CA_DIR, VERIFY_SERVER_CERT (VERIFY_CERT),
+// REQUIRE_CLIENT_CERT (REQUIRE_CERT), SUPPORT_DOWNGRADE and ENABLE_TLS_V1_3
+// (TLS 1.2 only otherwise); each may also be spelled SSL_<name>.
+// With LIBPROCESS_IP unset it binds every interface and advertises the
+// address hostIP returns (nil: the first IPv4 address of this host's name,
+// as libprocess resolves it). Every malformed variable is reported in one
+// error, each by name.
 func (c *Config) ApplyEnv(getenv func(string) string, hostIP func() (netip.Addr, error)) error {
 	var problems []error
 	ip := func(name string) netip.Addr {
@@ -58,6 +64,9 @@ func (c *Config) ApplyEnv(getenv func(string) string, hostIP func() (netip.Addr,
 		c.RequirePeerAddressMatch = true
 	default:
 		problems = append(problems, fmt.Errorf("%s=%q is not a boolean", EnvRequireIPMatch, v))
+	}
+	if err := c.applySSLEnv(getenv); err != nil {
+		problems = append(problems, err)
 	}
 	if len(problems) == 0 && !c.BindIP.IsValid() {
 		problems = append(problems, c.bindAnyAdvertiseHost(hostIP))

@@ -1,6 +1,7 @@
 package messenger
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -45,8 +46,24 @@ type Config struct {
 	RequirePeerAddressMatch bool
 	// Dial opens connections to peers (default: net.Dialer with DialTimeout).
 	Dial func(network, address string) (net.Conn, error)
-	// DialTimeout bounds the default Dial (0: DefaultDialTimeout).
+	// DialTimeout bounds the default Dial (0: DefaultDialTimeout), and the
+	// TLS handshake of an outgoing connection.
 	DialTimeout time.Duration
+	// TLS, when not nil, makes the listener speak TLS: every accepted
+	// connection must complete a handshake within DefaultHandshakeTimeout
+	// (or, with AcceptPlaintext, may be plaintext). It needs a certificate;
+	// set ClientAuth to require client certificates.
+	TLS *tls.Config
+	// ClientTLS, when not nil, makes links and temporary connections dial
+	// with TLS. A config without ServerName verifies the certificate against
+	// the host of the address dialled (unless InsecureSkipVerify).
+	ClientTLS *tls.Config
+	// AcceptPlaintext is libprocess's SSL downgrade
+	// (LIBPROCESS_SSL_SUPPORT_DOWNGRADE). With TLS set, the listener peeks
+	// at the first bytes of each connection and serves it in plaintext
+	// unless they start a TLS handshake; with ClientTLS set, a connection
+	// whose handshake fails is retried once in plaintext.
+	AcceptPlaintext bool
 
 	// Handler receives every accepted message addressed to ProcessID. It is
 	// called on the receiving connection's goroutine: messages from one
@@ -64,7 +81,7 @@ type Config struct {
 // Rejection describes a request the receiver refused.
 type Rejection struct {
 	Peer   string // remote address of the connection
-	Status int    // HTTP status answered
+	Status int    // HTTP status answered; 0: none (a failed TLS handshake)
 	Reason string
 }
 

@@ -69,13 +69,22 @@ func (m *Messenger) untrack(c net.Conn) {
 // serve reads requests from one connection until it ends or misbehaves.
 // Every request is answered, in order; answers are flushed when no further
 // request is already buffered, so a pipelining sender gets them in batches.
-func (m *Messenger) serve(c net.Conn) {
-	defer m.untrack(c)
+// With Config.TLS the handshake (and downgrade detection) happens here, on
+// the connection's own goroutine, so a silent client blocks nothing else.
+func (m *Messenger) serve(raw net.Conn) {
+	defer m.untrack(raw)
 	defer func() {
 		if r := recover(); r != nil {
-			logging.Errorf("messenger: %s: panic serving %s: %v", m.self, c.RemoteAddr(), r)
+			logging.Errorf("messenger: %s: panic serving %s: %v", m.self, raw.RemoteAddr(), r)
 		}
 	}()
+	c, err := m.secureAccepted(raw)
+	if err != nil {
+		if !m.isClosed() {
+			m.reject(raw, &RequestError{Reason: err.Error()})
+		}
+		return
+	}
 	rr := NewRequestReader(bufio.NewReaderSize(c, readBufferBytes), m.cfg.MaxBodyBytes)
 	bw := bufio.NewWriterSize(c, writeBufferBytes)
 	defer bw.Flush()

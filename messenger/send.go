@@ -157,7 +157,8 @@ func (m *Messenger) peerEnded(p *peer, cause error) {
 	}
 }
 
-func (m *Messenger) dial(addr string) (net.Conn, error) {
+// dialPlain opens a TCP connection to addr (see dial for TLS).
+func (m *Messenger) dialPlain(addr string) (net.Conn, error) {
 	if m.cfg.Dial != nil {
 		return m.cfg.Dial("tcp", addr)
 	}
