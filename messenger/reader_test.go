@@ -413,12 +413,18 @@ func TestLargeDeclaredBodyIsNotAllocatedBeforeItArrives(t *testing.T) {
 	rr := NewRequestReader(bufio.NewReader(strings.NewReader(raw)), 0)
 	allocs := testing.AllocsPerRun(1, func() { rr.Read() })
 	require.Less(t, allocs, 100.0)
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	before := ms.TotalAlloc
-	rr = NewRequestReader(bufio.NewReader(strings.NewReader(raw)), 0)
-	_, err := rr.Read()
-	require.Equal(t, 400, statusOf(err))
-	runtime.ReadMemStats(&ms)
-	require.Less(t, ms.TotalAlloc-before, uint64(4<<20), "a 60 MB declaration with 3 bytes sent must not reserve 60 MB")
+	// TotalAlloc counts every goroutine's allocations: take the least of a
+	// few runs, so that other work in the process cannot fail the test.
+	least := uint64(1 << 62)
+	for i := 0; i < 3; i++ {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		before := ms.TotalAlloc
+		rr = NewRequestReader(bufio.NewReader(strings.NewReader(raw)), 0)
+		_, err := rr.Read()
+		require.Equal(t, 400, statusOf(err))
+		runtime.ReadMemStats(&ms)
+		least = min(least, ms.TotalAlloc-before)
+	}
+	require.Less(t, least, uint64(4<<20), "a 60 MB declaration with 3 bytes sent must not reserve 60 MB")
 }
