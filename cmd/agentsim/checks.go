@@ -79,32 +79,8 @@ func failIf(name string, problems []string) check {
 // ackedExactlyOnce: every update the executor sent, or replayed in a
 // reregistration, was acknowledged exactly once, and no other was.
 func ackedExactlyOnce(es []agentsim.Entry) check {
-	updates, acks := map[string]string{}, map[string]int{}
-	var order, problems []string
-	for _, e := range es {
-		key := string(e.UUID)
-		switch {
-		case isUpdate(e) || (e.Dir == agentsim.AtAgent && e.Name == agentsim.EventUpdateReplayed):
-			if _, seen := updates[key]; !seen {
-				updates[key] = fmt.Sprintf("%s %s %s", e.TaskID, e.State, agentsim.ShortUUID(e.UUID))
-				order = append(order, key)
-			}
-		case sent(e, kindAck):
-			acks[key]++
-		case e.Name == agentsim.EventUpdateDropped || e.Name == agentsim.EventNoAck:
-			problems = append(problems, fmt.Sprintf("%s %s: %s", e.Name, e.TaskID, e.Detail))
-		}
-	}
-	for _, k := range order {
-		if acks[k] != 1 {
-			problems = append(problems, fmt.Sprintf("%s acknowledged %d times", updates[k], acks[k]))
-		}
-		delete(acks, k)
-	}
-	for k := range acks {
-		problems = append(problems, "acknowledgement of unknown uuid "+agentsim.ShortUUID([]byte(k)))
-	}
-	return failIf(fmt.Sprintf("every update acknowledged exactly once (%d updates)", len(order)), problems)
+	n, problems := agentsim.AckProblems(es)
+	return failIf(fmt.Sprintf("every update acknowledged exactly once (%d updates)", n), problems)
 }
 
 func isUpdate(e agentsim.Entry) bool { return received(e, kindUpdate) }

@@ -7,12 +7,8 @@ import (
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
-	"github.com/mesos/mesos-go/api/v1/lib/executor"
 
 	"github.com/mesos-shim/executor/compat/agentsim"
-	"github.com/mesos-shim/executor/compat/httpapi"
-	"github.com/mesos-shim/executor/mesosproto"
-	"github.com/mesos-shim/executor/recordio"
 )
 
 // The demo's tasks and framework message.
@@ -88,7 +84,7 @@ func demoScript(ctx context.Context, a *agentsim.Agent, executor string) error {
 		wait(sleeper, mesos.TASK_RUNNING),
 		{"launch task 2", func() error { return a.Launch(agentsim.CommandTask(echoer, "echo hello")) }},
 		wait(echoer, mesos.TASK_FINISHED),
-		{"send bad input", func() error { return injectBadInput(a) }},
+		{"send bad input", a.InjectBadInput},
 		{"send a framework message", func() error { return a.FrameworkMessage(echoData) }},
 		{"wait for its echo", func() error { return a.WaitFrameworkMessage(ctx, echoData) }},
 		{"wait for every acknowledgement", func() error { return a.WaitAllAcknowledged(ctx) }},
@@ -107,31 +103,4 @@ func demoScript(ctx context.Context, a *agentsim.Agent, executor string) error {
 			return err
 		}},
 	})
-}
-
-// injectBadInput sends what an executor must refuse and survive: on the
-// legacy wire a malformed protobuf under a valid name, a name no agent
-// sends, and a framework message from a stranger claiming to be the agent;
-// on v1 an event of a type nobody knows. The checks then see the executor
-// still echo the real framework message, and echo nothing else.
-func injectBadInput(a *agentsim.Agent) error {
-	if a.Wire() == agentsim.WireV1 {
-		unknown, err := httpapi.Protobuf.EncodeEvent(&executor.Event{Type: 42})
-		if err != nil {
-			return err
-		}
-		return a.InjectStreamBytes(recordio.AppendRecord(nil, unknown))
-	}
-	for _, inject := range []func() error{
-		func() error { return a.InjectRaw("mesos.internal.RunTaskMessage", []byte{0xff, 0xff, 0xff}) },
-		func() error { return a.InjectRaw("mesos.internal.NoSuchMessage", []byte("x")) },
-		func() error {
-			return a.InjectFromStranger(&mesosproto.FrameworkToExecutorMessage{Data: []byte("from a stranger")})
-		},
-	} {
-		if err := inject(); err != nil {
-			return err
-		}
-	}
-	return nil
 }

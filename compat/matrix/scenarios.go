@@ -6,12 +6,8 @@ import (
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
-	"github.com/mesos/mesos-go/api/v1/lib/executor"
 
 	"github.com/mesos-shim/executor/compat/agentsim"
-	"github.com/mesos-shim/executor/compat/httpapi"
-	"github.com/mesos-shim/executor/mesosproto"
-	"github.com/mesos-shim/executor/recordio"
 )
 
 // Timings of every cell: short, so that the whole matrix stays fast.
@@ -282,7 +278,7 @@ func Scenarios() []Scenario {
 			script: func(r *run) error {
 				return r.script(r.start(r.launchTask(task1, "sleep 30")), []step{
 					r.waitUpdate(task1, mesos.TASK_RUNNING),
-					{"send bad input", func() error { return injectBadInput(r.agent) }},
+					{"send bad input", r.agent.InjectBadInput},
 					{"send a framework message", func() error { return r.agent.FrameworkMessage(echoData) }},
 					{"wait for its echo", func() error { return r.agent.WaitFrameworkMessage(r.ctx, echoData) }},
 				}, r.shutdown())
@@ -304,28 +300,4 @@ func ScenarioByName(name string) (Scenario, error) {
 		names = append(names, sc.Name)
 	}
 	return Scenario{}, fmt.Errorf("matrix: no scenario %q (have %v)", name, names)
-}
-
-// injectBadInput sends what an executor must refuse and survive. On v1
-// the unknown event is protobuf, the encoding executors ask for by default.
-func injectBadInput(a *agentsim.Agent) error {
-	if a.Wire() == agentsim.WireV1 {
-		unknown, err := httpapi.Protobuf.EncodeEvent(&executor.Event{Type: 42})
-		if err != nil {
-			return err
-		}
-		return a.InjectStreamBytes(recordio.AppendRecord(nil, unknown))
-	}
-	for _, inject := range []func() error{
-		func() error { return a.InjectRaw("mesos.internal.RunTaskMessage", []byte{0xff, 0xff, 0xff}) },
-		func() error { return a.InjectRaw("mesos.internal.NoSuchMessage", []byte("x")) },
-		func() error {
-			return a.InjectFromStranger(&mesosproto.FrameworkToExecutorMessage{Data: []byte("from a stranger")})
-		},
-	} {
-		if err := inject(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
