@@ -10,6 +10,8 @@ require (
 )
 
 require (
+	github.com/google/uuid v1.0.0 // indirect
+	github.com/pborman/uuid v1.2.1 // indirect
 	github.com/pquerna/ffjson v0.0.0-20190930134022-aa0246cd15f7 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/net v0.0.0-20201021035429-f5854403a974 // indirect
