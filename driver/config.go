@@ -47,6 +47,8 @@ const (
 	DefaultRecoveryTimeout        = 15 * time.Minute
 	DefaultShutdownGracePeriod    = 5 * time.Second
 	DefaultSubscriptionBackoffMax = 2 * time.Second
+	// DefaultMaxUnacknowledgedUpdates is the default back-pressure bound.
+	DefaultMaxUnacknowledgedUpdates = 10000
 )
 
 // Config is everything the driver needs to know about its agent and itself.
@@ -103,6 +105,12 @@ type Config struct {
 	MaxEventBytes int
 	// JSON speaks JSON on the v1 wire instead of protobuf.
 	JSON bool
+	// MaxUnacknowledgedUpdates bounds the status updates the driver keeps
+	// for the agent to acknowledge (0: DefaultMaxUnacknowledgedUpdates).
+	// At the bound, SendStatusUpdate blocks until an acknowledgement makes
+	// room, the driver ends, or the agent is lost for good; updates keep
+	// their order. Memory stays bounded however slow the agent is.
+	MaxUnacknowledgedUpdates int
 
 	// Getenv reads the rest of the environment (LIBPROCESS_*); nil means
 	// no variables.

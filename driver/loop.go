@@ -17,6 +17,7 @@ func (d *Driver) loop() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var waiters []chan error
+	var held []request // status updates held back while too many are unacknowledged
 	for d.core.State() != core.StateEnded || d.core.Status() == mesos.DRIVER_NOT_STARTED {
 		var r request
 		select {
@@ -29,13 +30,12 @@ func (d *Driver) loop() {
 			waiters = append(waiters, r.ackWaiter)
 		case r.tagged && !d.wire.live(r.gen):
 			logging.V(1).Infof("driver: dropping %T from a replaced subscription", r.input)
+		case d.mustHold(r, held):
+			held = append(held, r)
 		default:
-			out := d.core.Step(time.Now(), r.input)
-			d.apply(out, timer)
-			if r.reply != nil {
-				r.reply <- out
-			}
+			d.step(r, timer)
 		}
+		held = d.releaseHeld(held, timer)
 		waiters = d.releaseAckWaiters(waiters)
 	}
 	timer.Stop()
@@ -44,8 +44,45 @@ func (d *Driver) loop() {
 	d.callbacks.close()
 }
 
-// releaseAckWaiters answers the AwaitAcknowledgements calls: nil once every
-// update is acknowledged, an error once none can be any more.
+// step applies one request to the core, carries out the output and answers.
+func (d *Driver) step(r request, timer *time.Timer) {
+	out := d.core.Step(time.Now(), r.input)
+	d.apply(out, timer)
+	if r.reply != nil {
+		r.reply <- out
+	}
+}
+
+// mustHold is the back-pressure on SendStatusUpdate: a status update waits,
+// in order behind any already waiting, while MaxUnacknowledgedUpdates are
+// unacknowledged and an acknowledgement can still come.
+func (d *Driver) mustHold(r request, held []request) bool {
+	if _, ok := r.input.(core.SendUpdate); !ok {
+		return false
+	}
+	return len(held) > 0 || d.overLimit()
+}
+
+func (d *Driver) overLimit() bool {
+	return d.core.Unacknowledged() >= d.maxUnacknowledged() && d.core.AcknowledgementsCanCome()
+}
+
+func (d *Driver) maxUnacknowledged() int {
+	if d.cfg.MaxUnacknowledgedUpdates > 0 {
+		return d.cfg.MaxUnacknowledgedUpdates
+	}
+	return DefaultMaxUnacknowledgedUpdates
+}
+
+// releaseHeld sends held updates, in order, while there is room.
+func (d *Driver) releaseHeld(held []request, timer *time.Timer) []request {
+	for len(held) > 0 && !d.overLimit() && d.core.State() != core.StateEnded {
+		d.step(held[0], timer)
+		held = held[1:]
+	}
+	return held
+}
+
 func (d *Driver) releaseAckWaiters(waiters []chan error) []chan error {
 	var answer error
 	switch {
