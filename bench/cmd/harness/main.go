@@ -1,0 +1,301 @@
+// Command harness is the executor benchmark behind `make bench` and
+// BENCHMARKS.md: it builds the minimal executors under bench/executors and
+// runs each, as a subprocess, against the same simulated agent on loopback
+// (agentsim, profile Newest(), which offers both wires), alternating the
+// implementations run after run so that machine drift affects all alike.
+//
+//	go run ./bench/cmd/harness [-runs 5] [-updates 10000] [-idle 5s] [-o BENCHMARKS.md]
+//
+// Implementations:
+//
+//	ours-v0      this project's driver, legacy wire (MESOS_SHIM_PROTOCOL=v0)
+//	ours-v1      this project's driver, v1 HTTP API (MESOS_SHIM_PROTOCOL=v1)
+//	mesos-go-v0  mesos-go v0.0.11 api/v0/executor driver (legacy wire)
+//	mesos-go-v1  mesos-go v0.0.11 v1 lib (httpcli/httpexec, executor/calls)
+//
+// One run of one implementation, in order (every time is from the agent's
+// trace, whose entries are stamped as the agent handles each message):
+//
+//  1. exec → registered: LaunchExecutor (the ExecutorLaunched entry, just
+//     after fork/exec) to the agent receiving RegisterExecutorMessage or
+//     SUBSCRIBE. A 1.5+ agent shuts down an executor with no task, so one
+//     task ("warm": just TASK_FINISHED) is queued before the launch; once it
+//     is acknowledged, VmRSS of the executor process ("RSS registered").
+//  2. idle CPU: utime+stime of the process (/proc/<pid>/stat) over -idle.
+//  3. one task, -updates TASK_RUNNING updates then TASK_FINISHED, sent as
+//     fast as the API allows (each executor loops on its send call without
+//     waiting for acknowledgements; mesos-go's calls are synchronous, ours
+//     queue): acknowledged updates/s = updates / (first UPDATE received →
+//     last acknowledgement sent). Interval p50/p99: the gaps between
+//     consecutive UPDATEs arriving at the agent in that run (see
+//     BENCHMARKS.md for why this, and not an update→ack round trip). Then
+//     VmHWM ("peak RSS after N updates").
+//  4. 16 tasks launched at once, -updates/16 updates each, the same way.
+//  5. agent death: Crash, then the time until the executor process exits
+//     (AgentCrashed → ExecutorExited), or "never" within -crash-timeout.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+
+	"github.com/mesos-shim/executor/compat/agentsim"
+)
+
+type impl struct {
+	name string
+	bin  string
+	env  []string
+	ours bool
+}
+
+// execOutput receives the executors' output: -v shows it.
+var execOutput io.Writer = io.Discard
+
+var impls = []impl{
+	{name: "ours-v0", bin: "ours", env: []string{"MESOS_SHIM_PROTOCOL=v0"}, ours: true},
+	{name: "ours-v1", bin: "ours", env: []string{"MESOS_SHIM_PROTOCOL=v1"}, ours: true},
+	{name: "mesos-go-v0", bin: "mesosgo-v0"},
+	{name: "mesos-go-v1", bin: "mesosgo-v1"},
+}
+
+// result is one run of one implementation; a negative figure is missing.
+type result struct {
+	register   time.Duration
+	rssReg     int64 // kB
+	hwm        int64 // kB, after the single-task run
+	idleCPU    time.Duration
+	seqRate    float64
+	p50, p99   time.Duration
+	concRate   float64
+	crash      time.Duration // -1: never within the timeout
+	crashLimit time.Duration
+}
+
+func main() {
+	runs := flag.Int("runs", 5, "runs of each implementation")
+	updates := flag.Int("updates", 10000, "status updates per throughput run")
+	idle := flag.Duration("idle", 5*time.Second, "idle window for the CPU figure")
+	crashTimeout := flag.Duration("crash-timeout", 3*time.Second, "how long to wait for an executor to notice the agent's death")
+	out := flag.String("o", "", "write the report (markdown) to this file too")
+	verbose := flag.Bool("v", false, "show the executors' output")
+	flag.Parse()
+	if *verbose {
+		execOutput = os.Stderr
+	}
+
+	dir, err := os.MkdirTemp("", "bench-executors")
+	check(err)
+	defer os.RemoveAll(dir)
+	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "./bench/executors/...")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	check(build.Run())
+
+	results := map[string][]result{}
+	for r := 0; r < *runs; r++ {
+		for i := range impls {
+			im := impls[(i+r)%len(impls)] // rotate the order every run
+			res, err := runOnce(filepath.Join(dir, im.bin), im.env, *updates, *idle, *crashTimeout)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "run %d %s: %v\n", r+1, im.name, err)
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "run %d %-12s reg=%v rss=%dkB hwm=%dkB idle=%v seq=%.0f/s p50=%v p99=%v conc=%.0f/s crash=%v\n",
+				r+1, im.name, res.register, res.rssReg, res.hwm, res.idleCPU, res.seqRate, res.p50, res.p99, res.concRate, res.crash)
+			results[im.name] = append(results[im.name], res)
+		}
+	}
+	cmd := "go run ./bench/cmd/harness " + strings.Join(os.Args[1:], " ")
+	report := render(results, *runs, *updates, *idle, *crashTimeout, strings.TrimSpace(cmd))
+	fmt.Print(report)
+	if *out != "" {
+		check(os.WriteFile(*out, []byte(report), 0o644))
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "harness:", err)
+		os.Exit(1)
+	}
+}
+
+func runOnce(bin string, env []string, updates int, idle, crashTimeout time.Duration) (res result, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a, err := agentsim.Start(ctx, agentsim.AgentConfig{Profile: agentsim.Newest(), ExecutorEnv: env, Output: execOutput})
+	if err != nil {
+		return res, err
+	}
+	defer a.Close()
+	// A 1.5+ agent shuts down an executor that registers with no task to
+	// run: a first task (no updates but its TASK_FINISHED) is queued.
+	if err := a.Launch(task("warm", 0)); err != nil {
+		return res, err
+	}
+	if err := a.LaunchExecutor(bin); err != nil {
+		return res, err
+	}
+	if err := a.WaitRegistered(ctx); err != nil {
+		return res, err
+	}
+	entries := a.Trace().Entries()
+	pid := launchedPID(entries)
+	if pid <= 0 {
+		return res, fmt.Errorf("no executor pid in the trace")
+	}
+	res.register = registerTime(entries)
+	if _, err := a.WaitUpdate(ctx, "warm", mesos.TASK_FINISHED); err != nil {
+		return res, err
+	}
+	if err := a.WaitAllAcknowledged(ctx); err != nil {
+		return res, err
+	}
+	if res.rssReg, err = procStatus(pid, "VmRSS"); err != nil {
+		return res, err
+	}
+
+	cpu0, err := cpuTime(pid)
+	if err != nil {
+		return res, err
+	}
+	time.Sleep(idle)
+	cpu1, err := cpuTime(pid)
+	if err != nil {
+		return res, err
+	}
+	res.idleCPU = cpu1 - cpu0
+
+	// One task, all updates.
+	if err := a.Launch(task("seq", updates)); err != nil {
+		return res, err
+	}
+	if _, err := a.WaitUpdate(ctx, "seq", mesos.TASK_FINISHED); err != nil {
+		return res, err
+	}
+	if err := a.WaitAllAcknowledged(ctx); err != nil {
+		return res, err
+	}
+	entries = a.Trace().Entries()
+	var gaps []time.Duration
+	res.seqRate, gaps = rate(entries, func(id string) bool { return id == "seq" })
+	res.p50, res.p99 = percentile(gaps, 50), percentile(gaps, 99)
+	if res.hwm, err = procStatus(pid, "VmHWM"); err != nil {
+		return res, err
+	}
+
+	// 16 tasks at once.
+	const tasks = 16
+	for i := 0; i < tasks; i++ {
+		if err := a.Launch(task(fmt.Sprintf("c%02d", i), updates/tasks)); err != nil {
+			return res, err
+		}
+	}
+	for i := 0; i < tasks; i++ {
+		if _, err := a.WaitUpdate(ctx, fmt.Sprintf("c%02d", i), mesos.TASK_FINISHED); err != nil {
+			return res, err
+		}
+	}
+	if err := a.WaitAllAcknowledged(ctx); err != nil {
+		return res, err
+	}
+	res.concRate, _ = rate(a.Trace().Entries(), func(id string) bool { return strings.HasPrefix(id, "c") })
+
+	// Agent death.
+	res.crashLimit = crashTimeout
+	a.Crash()
+	cctx, ccancel := context.WithTimeout(ctx, crashTimeout)
+	_, werr := a.WaitExecutorExit(cctx)
+	ccancel()
+	res.crash = -1
+	if werr == nil {
+		res.crash = crashNoticed(a.Trace().Entries())
+	}
+	return res, nil
+}
+
+func task(id string, updates int) mesos.TaskInfo {
+	return mesos.TaskInfo{Name: id, TaskID: mesos.TaskID{Value: id}, AgentID: mesos.AgentID{Value: agentsim.DefaultAgentID},
+		Data: []byte(strconv.Itoa(updates))}
+}
+
+func launchedPID(entries []agentsim.Entry) int {
+	for _, e := range entries {
+		if e.Name == agentsim.EventLaunched {
+			f := strings.Fields(e.Detail)
+			if len(f) > 0 {
+				pid, _ := strconv.Atoi(strings.TrimPrefix(f[0], "pid="))
+				return pid
+			}
+		}
+	}
+	return 0
+}
+
+// registerTime is ExecutorLaunched → the first registration the agent received.
+func registerTime(entries []agentsim.Entry) time.Duration {
+	var launched time.Duration = -1
+	for _, e := range entries {
+		switch {
+		case e.Name == agentsim.EventLaunched:
+			launched = e.At
+		case launched >= 0 && e.Dir == agentsim.FromExecutor && e.Kind() == "SUBSCRIBE":
+			return e.At - launched
+		}
+	}
+	return -1
+}
+
+// rate is the acknowledged updates per second of the tasks match selects:
+// their updates over first UPDATE received → last acknowledgement sent; and
+// the gaps between consecutive UPDATEs of those tasks.
+func rate(entries []agentsim.Entry, match func(string) bool) (float64, []time.Duration) {
+	var first, last, prev time.Duration = -1, -1, -1
+	var n int
+	var gaps []time.Duration
+	for _, e := range entries {
+		if !match(e.TaskID) {
+			continue
+		}
+		switch {
+		case e.Dir == agentsim.FromExecutor && e.Kind() == "UPDATE":
+			n++
+			if first < 0 {
+				first = e.At
+			}
+			if prev >= 0 {
+				gaps = append(gaps, e.At-prev)
+			}
+			prev = e.At
+		case e.Dir == agentsim.ToExecutor && e.Kind() == "ACKNOWLEDGED":
+			last = e.At
+		}
+	}
+	if n == 0 || last <= first {
+		return 0, gaps
+	}
+	return float64(n) / (last - first).Seconds(), gaps
+}
+
+func crashNoticed(entries []agentsim.Entry) time.Duration {
+	var crashed time.Duration = -1
+	for _, e := range entries {
+		switch {
+		case e.Name == agentsim.EventAgentCrashed:
+			crashed = e.At
+		case crashed >= 0 && e.Name == agentsim.EventExited:
+			return e.At - crashed
+		}
+	}
+	return -1
+}

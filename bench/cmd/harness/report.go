@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+type metric struct {
+	name   string
+	get    func(result) float64
+	format func(float64) string
+	higher bool // higher is better
+	// target says whether ours (best of the two wires, its median) meets
+	// the goal, given the best peer's median; "" when there is no target.
+	target func(ours, peer float64, r map[string][]result) string
+}
+
+func ms(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "never"
+	case v < 1:
+		return fmt.Sprintf("%.3f ms", v)
+	}
+	return fmt.Sprintf("%.1f ms", v)
+}
+func mb(v float64) string     { return fmt.Sprintf("%.1f MB", v/1024) }
+func perSec(v float64) string { return fmt.Sprintf("%.0f/s", v) }
+func dms(d time.Duration) float64 {
+	if d < 0 {
+		return math.Inf(1)
+	}
+	return float64(d) / float64(time.Millisecond)
+}
+func yes(ok bool, why string) string {
+	if ok {
+		return "met (" + why + ")"
+	}
+	return "**missed** (" + why + ")"
+}
+
+var metrics = []metric{
+	{name: "acked updates/s, one task", get: func(r result) float64 { return r.seqRate }, format: perSec, higher: true,
+		target: func(o, p float64, _ map[string][]result) string { return yes(o >= 3*p, "≥ 3x best peer") }},
+	{name: "acked updates/s, 16 tasks", get: func(r result) float64 { return r.concRate }, format: perSec, higher: true,
+		target: func(o, p float64, _ map[string][]result) string { return yes(o >= 3*p, "≥ 3x best peer") }},
+	{name: "update interval at agent p50", get: func(r result) float64 { return dms(r.p50) }, format: ms},
+	{name: "update interval at agent p99", get: func(r result) float64 { return dms(r.p99) }, format: ms},
+	{name: "exec → registered", get: func(r result) float64 { return dms(r.register) }, format: ms,
+		target: func(o, _ float64, _ map[string][]result) string { return yes(o < 5, "< 5 ms median") }},
+	{name: "RSS after registration", get: func(r result) float64 { return float64(r.rssReg) }, format: mb,
+		target: func(o, p float64, _ map[string][]result) string { return yes(o <= 0.6*p, "≤ 60% of best peer") }},
+	{name: "peak RSS after the updates", get: func(r result) float64 { return float64(r.hwm) }, format: mb},
+	{name: "peak RSS − RSS registered", get: func(r result) float64 { return float64(r.hwm - r.rssReg) }, format: mb,
+		target: func(o, _ float64, _ map[string][]result) string { return yes(o <= 2048, "≤ 2 MB") }},
+	{name: "CPU while idle", get: func(r result) float64 { return dms(r.idleCPU) }, format: ms,
+		target: func(o, _ float64, _ map[string][]result) string { return yes(o <= 10, "~0: ≤ 1 clock tick") }},
+	{name: "agent death → executor exit", get: func(r result) float64 { return dms(r.crash) }, format: ms,
+		target: func(o, _ float64, _ map[string][]result) string { return yes(o < 100, "< 100 ms") }},
+}
+
+func render(results map[string][]result, runs, updates int, idle, crashTimeout time.Duration, cmd string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Produced by `%s` (%d runs of each, %d updates per throughput run, %v idle window,\n", cmd, runs, updates, idle)
+	fmt.Fprintf(&b, "%v crash timeout). Each cell: median (min–max) over the runs. \"ours\" in the ratio is the better\n", crashTimeout)
+	fmt.Fprintf(&b, "of ours-v0 and ours-v1, \"peer\" the better of mesos-go-v0 and mesos-go-v1, both by median.\n\n")
+	b.WriteString("| figure |")
+	for _, im := range impls {
+		fmt.Fprintf(&b, " %s |", im.name)
+	}
+	b.WriteString(" ours / best peer | target |\n|---|")
+	for range impls {
+		b.WriteString("---|")
+	}
+	b.WriteString("---|---|\n")
+	for _, m := range metrics {
+		fmt.Fprintf(&b, "| %s |", m.name)
+		best := map[bool]float64{}
+		have := map[bool]bool{}
+		for _, im := range impls {
+			var xs []float64
+			for _, r := range results[im.name] {
+				xs = append(xs, m.get(r))
+			}
+			if len(xs) == 0 {
+				b.WriteString(" no run |")
+				continue
+			}
+			med, lo, hi := spread(xs)
+			if lo == hi {
+				fmt.Fprintf(&b, " %s |", m.format(med))
+			} else {
+				fmt.Fprintf(&b, " %s (%s–%s) |", m.format(med), m.format(lo), m.format(hi))
+			}
+			if !have[im.ours] || (m.higher && med > best[im.ours]) || (!m.higher && med < best[im.ours]) {
+				best[im.ours], have[im.ours] = med, true
+			}
+		}
+		o, p := best[true], best[false]
+		switch {
+		case !have[true] || !have[false]:
+			b.WriteString(" – |")
+		case math.IsInf(p, 1) && !math.IsInf(o, 1):
+			b.WriteString(" peer never |")
+		case p == 0 || math.IsInf(o, 1):
+			b.WriteString(" – |")
+		default:
+			fmt.Fprintf(&b, " %.2fx |", o/p)
+		}
+		if m.target != nil && have[true] {
+			fmt.Fprintf(&b, " %s |\n", m.target(o, p, results))
+		} else {
+			b.WriteString(" |\n")
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bufio"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mesos-shim/executor/compat/agentsim"
+)
+
+func TestPercentile(t *testing.T) {
+	ds := []time.Duration{5, 1, 4, 2, 3, 6, 7, 8, 9, 10}
+	if got := percentile(ds, 50); got != 5 {
+		t.Errorf("p50 = %v, want 5", got)
+	}
+	if got := percentile(ds, 99); got != 10 {
+		t.Errorf("p99 = %v, want 10", got)
+	}
+	if got := percentile(nil, 50); got != -1 {
+		t.Errorf("p50 of nothing = %v, want -1", got)
+	}
+}
+
+func TestSpread(t *testing.T) {
+	med, lo, hi := spread([]float64{3, 1, 2, 5})
+	if med != 2 || lo != 1 || hi != 5 {
+		t.Errorf("spread = %v %v %v, want 2 1 5", med, lo, hi)
+	}
+}
+
+func TestParseProc(t *testing.T) {
+	status := "Name:\tours\nVmHWM:\t   16136 kB\nVmRSS:\t   10584 kB\n"
+	if v, err := parseStatusField(bufio.NewScanner(strings.NewReader(status)), "VmRSS"); err != nil || v != 10584 {
+		t.Errorf("VmRSS = %v, %v", v, err)
+	}
+	stat := "123 (a b) S 1 123 123 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 5 0 100 0 0"
+	if d, err := parseStatCPU(stat); err != nil || d != 10*clockTick {
+		t.Errorf("cpu = %v, %v, want 100ms", d, err)
+	}
+}
+
+func TestRateAndTimes(t *testing.T) {
+	ms := time.Millisecond
+	e := []agentsim.Entry{
+		{At: 0, Name: agentsim.EventLaunched, Detail: "pid=42 /x"},
+		{At: 3 * ms, Dir: agentsim.FromExecutor, Wire: agentsim.WireV1, Name: "SUBSCRIBE"},
+		{At: 10 * ms, Dir: agentsim.FromExecutor, Wire: agentsim.WireV1, Name: "UPDATE", TaskID: "seq"},
+		{At: 11 * ms, Dir: agentsim.ToExecutor, Wire: agentsim.WireV1, Name: "ACKNOWLEDGED", TaskID: "seq"},
+		{At: 12 * ms, Dir: agentsim.FromExecutor, Wire: agentsim.WireV1, Name: "UPDATE", TaskID: "seq"},
+		{At: 14 * ms, Dir: agentsim.ToExecutor, Wire: agentsim.WireV1, Name: "ACKNOWLEDGED", TaskID: "seq"},
+		{At: 20 * ms, Name: agentsim.EventAgentCrashed},
+		{At: 25 * ms, Name: agentsim.EventExited},
+	}
+	if pid := launchedPID(e); pid != 42 {
+		t.Errorf("pid = %d", pid)
+	}
+	if d := registerTime(e); d != 3*ms {
+		t.Errorf("register = %v", d)
+	}
+	r, gaps := rate(e, func(id string) bool { return id == "seq" })
+	if r != 500 || len(gaps) != 1 || gaps[0] != 2*ms {
+		t.Errorf("rate = %v, gaps %v", r, gaps)
+	}
+	if d := crashNoticed(e); d != 5*ms {
+		t.Errorf("crash = %v", d)
+	}
+}

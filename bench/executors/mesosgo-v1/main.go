@@ -1,0 +1,96 @@
+// Command mesosgo-v1 is the benchmark's minimal executor on mesos-go
+// v0.0.11's v1 executor library (httpcli/httpexec, executor/calls), built as
+// its example-executor is. On each LAUNCH it sends K TASK_RUNNING updates (K
+// is the task's data, in decimal), each as soon as the previous UPDATE call
+// has been answered (the library's Send is synchronous), then TASK_FINISHED;
+// tasks run concurrently. Updates are kept until ACKNOWLEDGED, as they must
+// be for a re-SUBSCRIBE. It exits on SHUTDOWN or when the subscription ends
+// (no checkpointing: no re-subscription).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"log"
+	"net/url"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/encoding/codecs"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
+	"github.com/mesos/mesos-go/api/v1/lib/executor/calls"
+	"github.com/mesos/mesos-go/api/v1/lib/executor/config"
+	"github.com/mesos/mesos-go/api/v1/lib/httpcli"
+	"github.com/mesos/mesos-go/api/v1/lib/httpcli/httpexec"
+)
+
+func main() {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	opts := []httpcli.Opt{
+		httpcli.Endpoint((&url.URL{Scheme: "http", Host: cfg.AgentEndpoint, Path: "/api/v1/executor"}).String()),
+		httpcli.Codec(codecs.ByMediaType[codecs.MediaTypeProtobuf]),
+		httpcli.Do(httpcli.With(httpcli.Timeout(10 * time.Second))),
+	}
+	if tok := os.Getenv("MESOS_EXECUTOR_AUTHENTICATION_TOKEN"); tok != "" {
+		opts = append(opts, httpcli.DefaultHeader("Authorization", "Bearer "+tok))
+	}
+	http := httpcli.New(opts...)
+	callOpts := executor.CallOptions{calls.Framework(cfg.FrameworkID), calls.Executor(cfg.ExecutorID)}
+	cli := calls.SenderWith(httpexec.NewSender(http.Send), callOpts...)
+	subscriber := calls.SenderWith(httpexec.NewSender(http.Send, httpcli.Close(true)), callOpts...)
+
+	var mu sync.Mutex
+	unacked := map[string]executor.Call_Update{}
+	update := func(id mesos.TaskID, st mesos.TaskState) {
+		u := make([]byte, 16)
+		rand.Read(u)
+		upd := calls.Update(mesos.TaskStatus{TaskID: id, State: st.Enum(), Source: mesos.SOURCE_EXECUTOR.Enum(),
+			ExecutorID: &mesos.ExecutorID{Value: cfg.ExecutorID}, UUID: u})
+		mu.Lock()
+		unacked[string(u)] = *upd.Update
+		mu.Unlock()
+		resp, err := cli.Send(context.Background(), calls.NonStreaming(upd))
+		if resp != nil {
+			resp.Close()
+		}
+		if err != nil {
+			log.Printf("update: %v", err)
+		}
+	}
+
+	resp, err := subscriber.Send(context.Background(), calls.NonStreaming(calls.Subscribe(nil, nil)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Close()
+	for {
+		var e executor.Event
+		if err := resp.Decode(&e); err != nil {
+			log.Printf("subscription ended: %v", err)
+			return
+		}
+		switch e.GetType() {
+		case executor.Event_LAUNCH:
+			t := e.Launch.Task
+			k, _ := strconv.Atoi(string(t.Data))
+			go func() {
+				for i := 0; i < k; i++ {
+					update(t.TaskID, mesos.TASK_RUNNING)
+				}
+				update(t.TaskID, mesos.TASK_FINISHED)
+			}()
+		case executor.Event_ACKNOWLEDGED:
+			mu.Lock()
+			delete(unacked, string(e.Acknowledged.UUID))
+			mu.Unlock()
+		case executor.Event_SHUTDOWN:
+			return
+		}
+	}
+}
