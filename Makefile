@@ -25,9 +25,12 @@ race:
 demo:
 	@scripts/demo.sh
 
-## bench: every benchmark, side by side with the peers where a peer exists.
+## bench: every benchmark, side by side with the peers where a peer exists; then the executor
+## harness (bench/cmd/harness: our driver on both wires against mesos-go's v0 driver and v1 lib,
+## as subprocesses of the simulated agent), which rewrites the table in BENCHMARKS.md.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+	$(GO) run ./bench/cmd/harness -runs 5 -idle 5s -o BENCHMARKS.md
 
 ## fuzz: each fuzz target for $(FUZZTIME).
 fuzz:

@@ -87,7 +87,8 @@ func main() {
 	updates := flag.Int("updates", 10000, "status updates per throughput run")
 	idle := flag.Duration("idle", 5*time.Second, "idle window for the CPU figure")
 	crashTimeout := flag.Duration("crash-timeout", 3*time.Second, "how long to wait for an executor to notice the agent's death")
-	out := flag.String("o", "", "write the report (markdown) to this file too")
+	out := flag.String("o", "", "write the report (markdown) to this file too: between its\n"+
+		"harness markers if it has them, keeping the rest, else as the whole file")
 	verbose := flag.Bool("v", false, "show the executors' output")
 	flag.Parse()
 	if *verbose {
@@ -119,7 +120,8 @@ func main() {
 	report := render(results, *runs, *updates, *idle, *crashTimeout, strings.TrimSpace(cmd))
 	fmt.Print(report)
 	if *out != "" {
-		check(os.WriteFile(*out, []byte(report), 0o644))
+		old, _ := os.ReadFile(*out)
+		check(os.WriteFile(*out, []byte(splice(string(old), report)), 0o644))
 	}
 }
 
@@ -298,4 +300,20 @@ func crashNoticed(entries []agentsim.Entry) time.Duration {
 		}
 	}
 	return -1
+}
+
+// The markers between which -o writes the report in an existing file.
+const (
+	beginMarker = "<!-- harness:begin -->\n"
+	endMarker   = "<!-- harness:end -->\n"
+)
+
+// splice puts report between old's markers, or returns report if old has none.
+func splice(old, report string) string {
+	i := strings.Index(old, beginMarker)
+	j := strings.Index(old, endMarker)
+	if i < 0 || j < i {
+		return report
+	}
+	return old[:i+len(beginMarker)] + report + old[j:]
 }

@@ -66,3 +66,13 @@ func TestRateAndTimes(t *testing.T) {
 		t.Errorf("crash = %v", d)
 	}
 }
+
+func TestSplice(t *testing.T) {
+	old := "intro\n" + beginMarker + "stale\n" + endMarker + "outro\n"
+	if got, want := splice(old, "new\n"), "intro\n"+beginMarker+"new\n"+endMarker+"outro\n"; got != want {
+		t.Errorf("splice = %q, want %q", got, want)
+	}
+	if got := splice("no markers", "new\n"); got != "new\n" {
+		t.Errorf("splice without markers = %q", got)
+	}
+}
