@@ -64,21 +64,22 @@ var metrics = []metric{
 func render(results map[string][]result, runs, updates int, idle, crashTimeout time.Duration, cmd string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Produced by `%s` (%d runs of each, %d updates per throughput run, %v idle window,\n", cmd, runs, updates, idle)
-	fmt.Fprintf(&b, "%v crash timeout). Each cell: median (min–max) over the runs. \"ours\" in the ratio is the better\n", crashTimeout)
-	fmt.Fprintf(&b, "of ours-v0 and ours-v1, \"peer\" the better of mesos-go-v0 and mesos-go-v1, both by median.\n\n")
+	fmt.Fprintf(&b, "%v crash timeout). Each cell: median (min–max) over the runs. The ratios divide each of our\n", crashTimeout)
+	fmt.Fprintf(&b, "medians by the better of the two mesos-go medians; the target is judged on each wire.\n\n")
 	b.WriteString("| figure |")
 	for _, im := range impls {
 		fmt.Fprintf(&b, " %s |", im.name)
 	}
-	b.WriteString(" ours / best peer | target |\n|---|")
+	b.WriteString(" ours-v0 / best peer | ours-v1 / best peer | target |\n|---|")
 	for range impls {
 		b.WriteString("---|")
 	}
-	b.WriteString("---|---|\n")
+	b.WriteString("---|---|---|\n")
 	for _, m := range metrics {
 		fmt.Fprintf(&b, "| %s |", m.name)
-		best := map[bool]float64{}
-		have := map[bool]bool{}
+		meds := map[string]float64{}
+		var peer float64
+		havePeer := false
 		for _, im := range impls {
 			var xs []float64
 			for _, r := range results[im.name] {
@@ -94,26 +95,32 @@ func render(results map[string][]result, runs, updates int, idle, crashTimeout t
 			} else {
 				fmt.Fprintf(&b, " %s (%s–%s) |", m.format(med), m.format(lo), m.format(hi))
 			}
-			if !have[im.ours] || (m.higher && med > best[im.ours]) || (!m.higher && med < best[im.ours]) {
-				best[im.ours], have[im.ours] = med, true
+			meds[im.name] = med
+			if !im.ours && (!havePeer || (m.higher && med > peer) || (!m.higher && med < peer)) {
+				peer, havePeer = med, true
 			}
 		}
-		o, p := best[true], best[false]
-		switch {
-		case !have[true] || !have[false]:
-			b.WriteString(" – |")
-		case math.IsInf(p, 1) && !math.IsInf(o, 1):
-			b.WriteString(" peer never |")
-		case p == 0 || math.IsInf(o, 1):
-			b.WriteString(" – |")
-		default:
-			fmt.Fprintf(&b, " %.2fx |", o/p)
+		var verdicts []string
+		for _, im := range impls {
+			if !im.ours {
+				continue
+			}
+			o, ok := meds[im.name]
+			switch {
+			case !ok || !havePeer:
+				b.WriteString(" – |")
+			case math.IsInf(peer, 1) && !math.IsInf(o, 1):
+				b.WriteString(" peer never |")
+			case peer == 0 || math.IsInf(o, 1):
+				b.WriteString(" – |")
+			default:
+				fmt.Fprintf(&b, " %.2fx |", o/peer)
+			}
+			if ok && m.target != nil {
+				verdicts = append(verdicts, strings.TrimPrefix(im.name, "ours-")+": "+m.target(o, peer, results))
+			}
 		}
-		if m.target != nil && have[true] {
-			fmt.Fprintf(&b, " %s |\n", m.target(o, p, results))
-		} else {
-			b.WriteString(" |\n")
-		}
+		fmt.Fprintf(&b, " %s |\n", strings.Join(verdicts, "; "))
 	}
 	return b.String()
 }
