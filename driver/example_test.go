@@ -130,12 +130,7 @@ func Example_testingWithTheSimulatedAgent() {
 	defer agent.Close()
 	agent.Launch(mesos.TaskInfo{Name: "t1", TaskID: mesos.TaskID{Value: "t1"}}) // queued until registration
 
-	cfg, err := driver.ConfigFromEnv(func(name string) string {
-		if name == "LIBPROCESS_IP" {
-			return "127.0.0.1"
-		}
-		return agent.Getenv(name)
-	})
+	cfg, err := driver.ConfigFromEnv(agent.InProcessGetenv) // loopback, whatever the profile
 	if err != nil {
 		fmt.Println(err)
 		return

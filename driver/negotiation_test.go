@@ -27,7 +27,7 @@ func negotiate(t *testing.T, p agentsim.Profile, wire driver.Protocol, arm func(
 	if arm != nil {
 		arm(agent)
 	}
-	cfg, err := driver.ConfigFromEnv(loopbackEnv(agent))
+	cfg, err := driver.ConfigFromEnv(agent.InProcessGetenv)
 	require.NoError(t, err)
 	cfg.KeepProcessGroup, cfg.Protocol, cfg.SubscribeTimeout = true, wire, 500*time.Millisecond
 	if tweak != nil {
@@ -42,17 +42,6 @@ func negotiate(t *testing.T, p agentsim.Profile, wire driver.Protocol, arm func(
 	rec.waitFor(t, "LaunchTask t1")
 	require.NoError(t, agent.WaitRegistered(ctx))
 	return d.Protocol()
-}
-
-// loopbackEnv is the agent's environment, with LIBPROCESS_IP pinned to
-// loopback for agents that leave it unset (before 0.26).
-func loopbackEnv(agent *agentsim.Agent) func(string) string {
-	return func(name string) string {
-		if v := agent.Getenv(name); v != "" || name != "LIBPROCESS_IP" {
-			return v
-		}
-		return "127.0.0.1"
-	}
 }
 
 func TestNegotiationPicksTheWireFromTheAgentsGeneration(t *testing.T) {

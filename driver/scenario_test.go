@@ -307,13 +307,7 @@ func runScenario(t *testing.T, sc scenario, p agentsim.Profile, wire driver.Prot
 // startInProcess runs the driver in this process with the agent's
 // environment. It must never end the process group: that is the test's.
 func startInProcess(t *testing.T, agent *agentsim.Agent, exec driver.Executor, wire driver.Protocol, tweaks ...func(*driver.Config)) *driver.Driver {
-	getenv := func(name string) string {
-		if v := agent.Getenv(name); v != "" || name != "LIBPROCESS_IP" {
-			return v
-		}
-		return "127.0.0.1" // agents before 0.26 leave it unset; do not depend on DNS
-	}
-	cfg, err := driver.ConfigFromEnv(getenv)
+	cfg, err := driver.ConfigFromEnv(agent.InProcessGetenv)
 	require.NoError(t, err)
 	cfg.KeepProcessGroup = true
 	cfg.Protocol = wire

@@ -195,6 +195,18 @@ func (a *Agent) Getenv(name string) string {
 	return ""
 }
 
+// InProcessGetenv is Getenv for an executor run in this process: the
+// agent's environment, with LIBPROCESS_IP pinned to 127.0.0.1 where the
+// profile leaves it unset (agents before 0.26), so that the executor binds
+// loopback instead of depending on this host's name resolving. Pass it to
+// driver.ConfigFromEnv.
+func (a *Agent) InProcessGetenv(name string) string {
+	if v := a.Getenv(name); v != "" || name != "LIBPROCESS_IP" {
+		return v
+	}
+	return "127.0.0.1"
+}
+
 // Wire is the wire the executor chose by its first successful contact
 // (PROTOCOL.md §6): WireV0 after a RegisterExecutorMessage, WireV1 after a
 // SUBSCRIBE answered with SUBSCRIBED, "" before either.

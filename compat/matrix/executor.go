@@ -73,7 +73,7 @@ func (process) stop() {} // Agent.Close kills what is left of its process group
 
 // InProcess is an executor run in this process on this module's driver:
 // newExecutor makes a fresh one for each cell. Its driver is configured
-// from the agent's environment (driver.ConfigFromEnv on Agent.Getenv, with
+// from the agent's environment (driver.ConfigFromEnv on Agent.InProcessGetenv, with
 // LIBPROCESS_IP pinned to 127.0.0.1 for agents that leave it unset), with
 // KeepProcessGroup set, so that the driver never ends the test's process
 // group, and with Config.Protocol set to the mode. If the executor is an
@@ -82,7 +82,7 @@ func InProcess(newExecutor func() driver.Executor) Executor {
 	return Executor{
 		name: "in-process executor",
 		start: func(a *agentsim.Agent, m Mode) (instance, error) {
-			cfg, err := driver.ConfigFromEnv(loopbackEnv(a))
+			cfg, err := driver.ConfigFromEnv(a.InProcessGetenv)
 			if err != nil {
 				return nil, err
 			}
@@ -103,17 +103,6 @@ func InProcess(newExecutor func() driver.Executor) Executor {
 			}()
 			return in, nil
 		},
-	}
-}
-
-// loopbackEnv is the agent's environment with LIBPROCESS_IP pinned to
-// loopback where the profile leaves it unset (before 0.26).
-func loopbackEnv(a *agentsim.Agent) func(string) string {
-	return func(name string) string {
-		if v := a.Getenv(name); v != "" || name != "LIBPROCESS_IP" {
-			return v
-		}
-		return "127.0.0.1"
 	}
 }
 

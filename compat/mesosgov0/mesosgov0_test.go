@@ -31,13 +31,7 @@ import (
 // executor run in this process: the process group is never ended (it is the
 // test's) and the wire is forced.
 func agentConfig(t *testing.T, agent *agentsim.Agent, wire driver.Protocol) *driver.Config {
-	getenv := func(name string) string {
-		if v := agent.Getenv(name); v != "" || name != "LIBPROCESS_IP" {
-			return v
-		}
-		return "127.0.0.1" // agents before 0.26 leave it unset; do not depend on DNS
-	}
-	cfg, err := driver.ConfigFromEnv(getenv)
+	cfg, err := driver.ConfigFromEnv(agent.InProcessGetenv)
 	require.NoError(t, err)
 	cfg.KeepProcessGroup = true
 	cfg.Protocol = wire
