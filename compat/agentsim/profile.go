@@ -126,6 +126,9 @@ type Profile struct {
 	Heartbeats bool
 }
 
+// Each generation is written as the one before it plus what changed, so
+// that a profile's definition is the list of facts it adds.
+
 // Mesos020 is an agent before 0.22 (0.20, 0.21): HTTP/1.0 framing without
 // Libprocess-From, no link to the executor, no v1 endpoint, and the oldest
 // environment (no MESOS_SANDBOX, LIBPROCESS_IP or MESOS_AGENT_ENDPOINT).
@@ -138,92 +141,47 @@ var Mesos020 = Profile{
 
 // Mesos022 is an agent of 0.22 or 0.23: HTTP/1.1 framing with
 // Libprocess-From and an empty Host, still no link, no MESOS_SANDBOX and no
-// v1 endpoint. (0.24 differs only in leaving RunTaskMessage.framework_id
-// unset.)
-var Mesos022 = Profile{
-	Name:               "0.22",
-	Describe:           "Mesos 0.22-0.23: HTTP/1.1 framing, no link, no v1 endpoint",
-	Framing:            messenger.FramingHTTP11,
-	RunTaskFrameworkID: true,
-}
+// v1 endpoint.
+var Mesos022 = Mesos020.then("0.22", "Mesos 0.22-0.23: HTTP/1.1 framing, no link, no v1 endpoint",
+	func(p *Profile) { p.Framing = messenger.FramingHTTP11 })
 
 // Mesos024 is an agent of 0.24: as Mesos022, but it no longer sets the
 // deprecated RunTaskMessage.framework_id (§2, §8), and libprocess reads
 // LIBPROCESS_ADVERTISE_IP/_PORT (§1.5).
-var Mesos024 = Profile{
-	Name:     "0.24",
-	Describe: "Mesos 0.24: as 0.22 without RunTaskMessage.framework_id",
-	Framing:  messenger.FramingHTTP11,
-}
+var Mesos024 = Mesos022.then("0.24", "Mesos 0.24: as 0.22 without RunTaskMessage.framework_id",
+	func(p *Profile) { p.RunTaskFrameworkID = false })
 
-// Mesos025 is an agent of 0.25: MESOS_SANDBOX, no framework_id in
-// RunTaskMessage, and the v1 endpoint as a stub (V1Stub).
-var Mesos025 = Profile{
-	Name:       "0.25",
-	Describe:   "Mesos 0.25: HTTP/1.1 framing, no link, MESOS_SANDBOX, v1 endpoint is a stub",
-	Framing:    messenger.FramingHTTP11,
-	EnvSandbox: true,
-	V1:         V1Stub,
-}
+// Mesos025 is an agent of 0.25: as Mesos024, with MESOS_SANDBOX and the v1
+// endpoint as a stub (V1Stub).
+var Mesos025 = Mesos024.then("0.25", "Mesos 0.25: HTTP/1.1 framing, no link, MESOS_SANDBOX, v1 endpoint is a stub",
+	func(p *Profile) { p.EnvSandbox, p.V1 = true, V1Stub })
 
 // Mesos026 is an agent of 0.26: as Mesos025, plus LIBPROCESS_IP.
-var Mesos026 = Profile{
-	Name:            "0.26",
-	Describe:        "Mesos 0.26: HTTP/1.1 framing, no link, MESOS_SANDBOX and LIBPROCESS_IP, v1 endpoint is a stub",
-	Framing:         messenger.FramingHTTP11,
-	EnvSandbox:      true,
-	EnvLibprocessIP: true,
-	V1:              V1Stub,
-}
+var Mesos026 = Mesos025.then("0.26", "Mesos 0.26: HTTP/1.1 framing, no link, MESOS_SANDBOX and LIBPROCESS_IP, v1 endpoint is a stub",
+	func(p *Profile) { p.EnvLibprocessIP = true })
 
 // Mesos027 is an agent of 0.27: the v1 executor API works, with the old
 // protobuf event numbers; the agent links to the executor and exports
 // MESOS_AGENT_ENDPOINT (and MESOS_SUBSCRIPTION_BACKOFF_MAX=2secs when
 // checkpointing), but not yet the shutdown grace period.
-var Mesos027 = Profile{
-	Name:                "0.27",
-	Describe:            "Mesos 0.27: links, MESOS_AGENT_ENDPOINT, v1 API (experimental, SHUTDOWN=6)",
-	Framing:             messenger.FramingHTTP11,
-	LinksExecutor:       true,
-	EnvSandbox:          true,
-	EnvLibprocessIP:     true,
-	EnvAgentEndpoint:    true,
-	V1:                  V1Works,
-	V1EventNumbering027: true,
-}
+var Mesos027 = Mesos026.then("0.27", "Mesos 0.27: links, MESOS_AGENT_ENDPOINT, v1 API (experimental, SHUTDOWN=6)",
+	func(p *Profile) {
+		p.LinksExecutor, p.EnvAgentEndpoint = true, true
+		p.V1, p.V1EventNumbering027 = V1Works, true
+	})
 
 // Mesos028 is an agent of 0.28: as Mesos027 with today's event numbers and
 // MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD.
-var Mesos028 = Profile{
-	Name:                   "0.28",
-	Describe:               "Mesos 0.28: as 0.27, event numbers as today, MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
-	Framing:                messenger.FramingHTTP11,
-	LinksExecutor:          true,
-	EnvSandbox:             true,
-	EnvLibprocessIP:        true,
-	EnvAgentEndpoint:       true,
-	EnvShutdownGracePeriod: true,
-	V1:                     V1Works,
-}
+var Mesos028 = Mesos027.then("0.28", "Mesos 0.28: as 0.27, event numbers as today, MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
+	func(p *Profile) { p.V1EventNumbering027, p.EnvShutdownGracePeriod = false, true })
 
 // Mesos10 is an agent of 1.0: v1 stable (UNKNOWN calls get 501, UPDATE
 // uuids are validated), kill policies on both wires, and the full 1.0
 // environment with MESOS_SUBSCRIPTION_BACKOFF_MAX fixed at 2secs.
-var Mesos10 = Profile{
-	Name:                   "1.0",
-	Describe:               "Mesos 1.0: links, kill policy, v1 stable",
-	Framing:                messenger.FramingHTTP11,
-	LinksExecutor:          true,
-	EnvSandbox:             true,
-	EnvLibprocessIP:        true,
-	EnvAgentEndpoint:       true,
-	EnvShutdownGracePeriod: true,
-	EnvHTTPCommandExecutor: true,
-	KillPolicy:             true,
-	V1:                     V1Works,
-	V1UnknownCallType:      true,
-	V1ValidatesUUID:        true,
-}
+var Mesos10 = Mesos028.then("1.0", "Mesos 1.0: links, kill policy, v1 stable", func(p *Profile) {
+	p.EnvHTTPCommandExecutor, p.KillPolicy = true, true
+	p.V1UnknownCallType, p.V1ValidatesUUID = true, true
+})
 
 // Mesos1x is the name this package gave Mesos10 when one profile stood for
 // 1.0 to 1.3.
@@ -233,134 +191,41 @@ var Mesos1x = Mesos10
 
 // Mesos11 is an agent of 1.1 or 1.2: as Mesos10, with task groups and
 // SUBSCRIBED.container_id.
-var Mesos11 = Profile{
-	Name:                   "1.1",
-	Describe:               "Mesos 1.1-1.2: as 1.0, LAUNCH_GROUP, SUBSCRIBED.container_id",
-	Framing:                messenger.FramingHTTP11,
-	LinksExecutor:          true,
-	EnvSandbox:             true,
-	EnvLibprocessIP:        true,
-	EnvAgentEndpoint:       true,
-	EnvShutdownGracePeriod: true,
-	EnvHTTPCommandExecutor: true,
-	KillPolicy:             true,
-	V1:                     V1Works,
-	V1UnknownCallType:      true,
-	V1ValidatesUUID:        true,
-	V1ContainerID:          true,
-	TaskGroups:             true,
-}
+var Mesos11 = Mesos10.then("1.1", "Mesos 1.1-1.2: as 1.0, LAUNCH_GROUP, SUBSCRIBED.container_id",
+	func(p *Profile) { p.V1ContainerID, p.TaskGroups = true, true })
 
 // Mesos13 is an agent of 1.3.0 run with executor authentication: as
 // Mesos11, plus MESOS_EXECUTOR_AUTHENTICATION_TOKEN, and 401 for any v1
 // request without the Bearer token.
-var Mesos13 = Profile{
-	Name:                   "1.3",
-	Describe:               "Mesos 1.3.0 with --authenticate_http_executors: as 1.1, executor tokens",
-	Framing:                messenger.FramingHTTP11,
-	LinksExecutor:          true,
-	EnvSandbox:             true,
-	EnvLibprocessIP:        true,
-	EnvAgentEndpoint:       true,
-	EnvShutdownGracePeriod: true,
-	EnvHTTPCommandExecutor: true,
-	KillPolicy:             true,
-	V1:                     V1Works,
-	V1UnknownCallType:      true,
-	V1ValidatesUUID:        true,
-	V1ContainerID:          true,
-	TaskGroups:             true,
-	AuthenticatesExecutors: true,
-}
+var Mesos13 = Mesos11.then("1.3", "Mesos 1.3.0 with --authenticate_http_executors: as 1.1, executor tokens",
+	func(p *Profile) { p.AuthenticatesExecutors = true })
 
 // Mesos14 is an agent of 1.4: as Mesos11 (without authentication), with
 // MESOS_SUBSCRIPTION_BACKOFF_MAX following the reregistration timeout.
-var Mesos14 = Profile{
-	Name:                              "1.4",
-	Describe:                          "Mesos 1.4: links, backoff max = reregistration timeout, v1 as 1.1",
-	Framing:                           messenger.FramingHTTP11,
-	LinksExecutor:                     true,
-	EnvSandbox:                        true,
-	EnvLibprocessIP:                   true,
-	EnvAgentEndpoint:                  true,
-	BackoffMaxIsReregistrationTimeout: true,
-	EnvShutdownGracePeriod:            true,
-	EnvHTTPCommandExecutor:            true,
-	KillPolicy:                        true,
-	V1:                                V1Works,
-	V1UnknownCallType:                 true,
-	V1ValidatesUUID:                   true,
-	V1ContainerID:                     true,
-	TaskGroups:                        true,
-}
+var Mesos14 = Mesos11.then("1.4", "Mesos 1.4: links, backoff max = reregistration timeout, v1 as 1.1",
+	func(p *Profile) { p.BackoffMaxIsReregistrationTimeout = true })
 
 // Mesos15 is an agent of 1.5 to 1.7: as Mesos14, shutting down an executor
 // that registers or subscribes with nothing to run (§3.7, §5.5, §8).
-var Mesos15 = Profile{
-	Name:                              "1.5",
-	Describe:                          "Mesos 1.5-1.7: as 1.4, shuts down taskless executors",
-	Framing:                           messenger.FramingHTTP11,
-	LinksExecutor:                     true,
-	EnvSandbox:                        true,
-	EnvLibprocessIP:                   true,
-	EnvAgentEndpoint:                  true,
-	BackoffMaxIsReregistrationTimeout: true,
-	EnvShutdownGracePeriod:            true,
-	EnvHTTPCommandExecutor:            true,
-	KillPolicy:                        true,
-	ShutdownTasklessExecutor:          true,
-	V1:                                V1Works,
-	V1UnknownCallType:                 true,
-	V1ValidatesUUID:                   true,
-	V1ContainerID:                     true,
-	TaskGroups:                        true,
-}
+var Mesos15 = Mesos14.then("1.5", "Mesos 1.5-1.7: as 1.4, shuts down taskless executors",
+	func(p *Profile) { p.ShutdownTasklessExecutor = true })
 
-// Mesos18 is an agent of 1.8 to 1.11: as Mesos14, shutting down an
-// executor that registers or subscribes with nothing to run (1.5+), and
-// with HEARTBEAT calls and events.
-var Mesos18 = Profile{
-	Name:                              "1.8",
-	Describe:                          "Mesos 1.8-1.11: as 1.4, shuts down taskless executors, HEARTBEAT",
-	Framing:                           messenger.FramingHTTP11,
-	LinksExecutor:                     true,
-	EnvSandbox:                        true,
-	EnvLibprocessIP:                   true,
-	EnvAgentEndpoint:                  true,
-	BackoffMaxIsReregistrationTimeout: true,
-	EnvShutdownGracePeriod:            true,
-	EnvHTTPCommandExecutor:            true,
-	KillPolicy:                        true,
-	ShutdownTasklessExecutor:          true,
-	V1:                                V1Works,
-	V1UnknownCallType:                 true,
-	V1ValidatesUUID:                   true,
-	V1ContainerID:                     true,
-	TaskGroups:                        true,
-	Heartbeats:                        true,
-}
+// Mesos18 is an agent of 1.8 to 1.11: as Mesos15, with HEARTBEAT calls and
+// events.
+var Mesos18 = Mesos15.then("1.8", "Mesos 1.8-1.11: as 1.4, shuts down taskless executors, HEARTBEAT",
+	func(p *Profile) { p.Heartbeats = true })
 
 // Mesos112 is the 1.12.0-dev agent of the captures (PROTOCOL.md §11): as
 // Mesos18, writing "Host: <ip:port>".
-var Mesos112 = Profile{
-	Name:                              "1.12",
-	Describe:                          "Mesos 1.12.0-dev (captured): Host header, links, shuts down taskless executors, HEARTBEAT",
-	Framing:                           messenger.FramingHTTP11Host,
-	LinksExecutor:                     true,
-	EnvSandbox:                        true,
-	EnvLibprocessIP:                   true,
-	EnvAgentEndpoint:                  true,
-	BackoffMaxIsReregistrationTimeout: true,
-	EnvShutdownGracePeriod:            true,
-	EnvHTTPCommandExecutor:            true,
-	KillPolicy:                        true,
-	ShutdownTasklessExecutor:          true,
-	V1:                                V1Works,
-	V1UnknownCallType:                 true,
-	V1ValidatesUUID:                   true,
-	V1ContainerID:                     true,
-	TaskGroups:                        true,
-	Heartbeats:                        true,
+var Mesos112 = Mesos18.then("1.12", "Mesos 1.12.0-dev (captured): Host header, links, shuts down taskless executors, HEARTBEAT",
+	func(p *Profile) { p.Framing = messenger.FramingHTTP11Host })
+
+// then is p as the generation that followed it: named name, described by
+// describe, with change applied.
+func (p Profile) then(name, describe string, change func(*Profile)) Profile {
+	p.Name, p.Describe = name, describe
+	change(&p)
+	return p
 }
 
 // Profiles lists the predefined profiles, oldest first.
