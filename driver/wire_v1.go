@@ -194,6 +194,10 @@ func (w *httpWire) subscribe(c *executor.Call) {
 	w.gen++
 	w.subscribed = false
 	w.queue = nil
+	// The agent may have restarted: a kept-alive calls connection to its
+	// predecessor is dead, and would cost the first call after this
+	// subscription a failed POST and a retry.
+	w.calls.CloseIdleConnections()
 	if w.closed {
 		return
 	}

@@ -145,6 +145,9 @@ func (f *v1Executor) subscribeRaw(c *executor.Call) (*http.Response, func()) {
 // subscribeBody is subscribeRaw for a body as it is.
 func (f *v1Executor) subscribeBody(body []byte) (*http.Response, func()) {
 	f.t.Helper()
+	// A new subscription may be to a restarted agent: a kept-alive calls
+	// connection to its predecessor is dead, and POSTs are not retried.
+	f.calls.CloseIdleConnections()
 	tr := &http.Transport{DisableKeepAlives: true}
 	resp, err := (&http.Client{Transport: tr}).Do(f.request(f.codec.ContentType(), body))
 	require.NoError(f.t, err)
