@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/internal/fuzzseed"
 )
 
 func TestParseAcceptsLibprocessForms(t *testing.T) {
@@ -122,6 +125,12 @@ func TestMustParsePanicsOnBadInput(t *testing.T) {
 	require.Panics(t, func() { MustParse("bad") })
 }
 
+// FuzzParseRoundTrip: Parse never panics; what it refuses it refuses with
+// a *ParseError that wraps ErrSyntax and names the input; what it accepts
+// prints as a string that parses back to the same UPID (so String is
+// canonical), that New rebuilds from the parts, and that the text
+// marshalling methods agree with. The committed corpus holds every UPID of
+// the shared captures (see TestFuzzSeeds).
 func FuzzParseRoundTrip(f *testing.F) {
 	for _, s := range []string{
 		"slave(1)@10.0.0.5:5051", "executor(1)@127.0.0.1:41235", "@0.0.0.0:0",
@@ -132,7 +141,14 @@ func FuzzParseRoundTrip(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		u, err := Parse(s)
 		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || !errors.Is(err, ErrSyntax) || pe.Input != s {
+				t.Fatalf("Parse(%q) fails with %T %v, not a *ParseError for the input wrapping ErrSyntax", s, err, err)
+			}
 			return
+		}
+		if u.IsZero() || u.String() == "" {
+			t.Fatalf("Parse(%q) accepts the zero UPID", s)
 		}
 		again, err := Parse(u.String())
 		if err != nil {
@@ -141,5 +157,39 @@ func FuzzParseRoundTrip(f *testing.F) {
 		if again != u {
 			t.Fatalf("round trip changed %q: %#v -> %q -> %#v", s, u, u.String(), again)
 		}
+		if built, err := New(u.ID, u.Host, u.Port); err != nil || built != u {
+			t.Fatalf("New(%q, %q, %d) = %#v, %v; want %#v", u.ID, u.Host, u.Port, built, err, u)
+		}
+		text, _ := u.MarshalText()
+		var back UPID
+		if err := back.UnmarshalText(text); err != nil || back != u || string(text) != u.String() {
+			t.Fatalf("text marshalling of %#v: %q, %#v, %v", u, text, back, err)
+		}
 	})
+}
+
+// TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed corpus
+// of FuzzParseRoundTrip: every UPID the shared captures carry (senders,
+// pids inside bodies, MESOS_SLAVE_PID) and every Host header value, which
+// is an address without an id (see internal/fuzzseed).
+func TestFuzzSeeds(t *testing.T) {
+	var seeds []fuzzseed.Seed
+	for _, s := range fuzzseed.UPIDs(t) {
+		id, addr, _ := strings.Cut(s, "@")
+		_, port, _ := strings.Cut(addr, ":")
+		name := strings.NewReplacer("(", "", ")", "").Replace(id)
+		if name == "" {
+			name = "noid"
+		}
+		seeds = append(seeds, fuzzseed.New("captured-"+name+"-port"+port, s))
+	}
+	hosts := map[string]bool{}
+	for _, x := range fuzzseed.Exchanges(t) {
+		if h := x.Req.Host; h != "" && !hosts[h] {
+			hosts[h] = true
+			_, port, _ := strings.Cut(h, ":")
+			seeds = append(seeds, fuzzseed.New("captured-host-port"+port, h))
+		}
+	}
+	fuzzseed.Sync(t, "FuzzParseRoundTrip", seeds)
 }
