@@ -4,7 +4,7 @@ PKGS      := ./...
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
-.PHONY: all test fmt-check vet race demo bench fuzz proto verify matrix
+.PHONY: all test fmt-check vet race demo bench fuzz proto verify matrix soak
 
 all: test
 
@@ -31,6 +31,12 @@ demo:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
 	$(GO) run ./bench/cmd/harness -runs 5 -idle 5s -o BENCHMARKS.md
+
+## soak: 100 agent restarts per wire, each in the middle of a burst of 10,000 status updates, one
+## executor living through all of them; every update must be acknowledged, none twice, in order per
+## task (internal/soak; make test runs a short form). Writes the table RELIABILITY.md quotes.
+soak:
+	$(GO) run ./cmd/soak -cycles 100 -updates 10000 -tasks 16 -o $${TMPDIR:-/tmp}/soak.md
 
 ## fuzz: each fuzz target for $(FUZZTIME).
 fuzz:

@@ -62,6 +62,9 @@ type Update struct {
 	Replayed bool
 	// Acks is how many acknowledgements of this uuid the agent has sent.
 	Acks int
+	// Message is TaskStatus.message, which long runs use to number their
+	// updates.
+	Message string
 }
 
 // ackable says whether the agent acknowledges u: always on v1, on the

@@ -37,8 +37,9 @@ func (a *Agent) statusUpdateLocked(u *mesosproto.StatusUpdate, to ackTo, replaye
 		return
 	}
 	up := Update{TaskID: s.TaskID.Value, State: s.GetState(), UUID: append([]byte(nil), u.UUID...),
-		Wire: to.wire, PID: to.pid, Replayed: replayed}
+		Wire: to.wire, PID: to.pid, Replayed: replayed, Message: s.GetMessage()}
 	a.updates = append(a.updates, up)
+	a.accepted++
 	if !up.ackable() {
 		e := Entry{Dir: AtAgent, Wire: to.wire, Name: EventNoAck, Detail: fmt.Sprintf("pid %q: treated as sent by the agent, never acknowledged", to.pid)}
 		describeUpdate(&e, u)
