@@ -1,11 +1,16 @@
 package mesosproto
 
 import (
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gogo/protobuf/proto"
 	"github.com/mesos/mesos-go/api/v1/lib/executor"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/internal/fuzzseed"
 )
 
 // fuzzTypes are the types FuzzDecodeRoundTrip decodes into, picked by the
@@ -29,7 +34,9 @@ type equaler interface{ Equal(that interface{}) bool }
 // FuzzDecodeRoundTrip decodes arbitrary bytes as one of the message types.
 // Decoding must never panic, and whatever decodes must encode, decode again
 // and give an equal value. (Encodings are not compared: mesos-go writes map
-// fields in map order.)
+// fields in map order.) The committed corpus holds every golden body and
+// every legacy body and protobuf event of the shared captures, each with
+// its kind (see TestFuzzSeeds).
 func FuzzDecodeRoundTrip(f *testing.F) {
 	for _, g := range goldens {
 		f.Add(fuzzKind(Name(g.new())), g.wire)
@@ -55,4 +62,35 @@ func FuzzDecodeRoundTrip(f *testing.F) {
 			require.Equal(t, proto.CompactTextString(m1), proto.CompactTextString(m2))
 		}
 	})
+}
+
+// TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed corpus
+// of FuzzDecodeRoundTrip (see internal/fuzzseed): every golden body
+// (golden-<name>), every legacy message body in the shared captures, both
+// directions (captured-<scenario>-<connection>-<n>-<name>), and every
+// protobuf event record of the v1 captures, decoded as executor.Event
+// (captured-<scenario>-<connection>-event-<n>).
+func TestFuzzSeeds(t *testing.T) {
+	var seeds []fuzzseed.Seed
+	for _, g := range goldens {
+		name := "golden-" + strings.NewReplacer("/", "-", " ", "-").Replace(g.name)
+		seeds = append(seeds, fuzzseed.New(name, fuzzKind(Name(g.new())), g.wire))
+	}
+	event := fuzzKind(ExecutorEventName)
+	for _, x := range fuzzseed.Exchanges(t) {
+		if x.Libprocess() {
+			short := x.Name()[strings.LastIndexByte(x.Name(), '.')+1:]
+			name := fmt.Sprintf("captured-%s-%d-%d-%s", x.Scenario, x.Conn, x.Index, short)
+			seeds = append(seeds, fuzzseed.New(name, fuzzKind(x.Name()), x.Body))
+			continue
+		}
+		if x.Resp == nil || x.Resp.StatusCode != http.StatusOK || x.Resp.Header.Get("Content-Type") != "application/x-protobuf" {
+			continue
+		}
+		for i, rec := range fuzzseed.Records(x.RespBody) {
+			name := fmt.Sprintf("captured-%s-%d-event-%d", x.Scenario, x.Conn, i+1)
+			seeds = append(seeds, fuzzseed.New(name, event, rec))
+		}
+	}
+	fuzzseed.Sync(t, "FuzzDecodeRoundTrip", seeds)
 }
