@@ -43,6 +43,23 @@
 // connection is closed. Each refusal is logged with the peer's address and
 // reported to Config.Rejected.
 //
+// Slow and silent peers are bounded where libprocess bounds nothing. The
+// wait for a request's first byte is never timed: the agent's connection is
+// persistent and idle between messages. Once a request has started, its
+// request line and headers must arrive within Config.RequestHeaderTimeout
+// (10 s), and its body within Config.RequestBodyTimeout (10 s) plus a second
+// per Config.MinBodyRate bytes received (64 KiB/s), so a trickled request is
+// cut off whatever its declared length; it is answered 408 and its
+// connection closed. A peer that does not read its answers for
+// Config.WriteTimeout (10 s) is disconnected. At most
+// Config.MaxPendingConnections (128) accepted connections may be waiting to
+// deliver their first message; past that the oldest of them is closed, so
+// silent connections cannot use up file descriptors and the agent's next
+// connection always gets in. libprocess has none of these bounds (it reads
+// each socket for as long as it stays open, at any rate); an agent that
+// stalls for longer than a bound in the middle of a message loses that
+// message, as it would if the connection broke.
+//
 // # Sending and links
 //
 // Send queues a message and returns. Messages to one address are written in

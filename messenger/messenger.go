@@ -20,6 +20,23 @@ var ErrClosed = errors.New("messenger: closed")
 // DefaultDialTimeout bounds a connection attempt to a peer.
 const DefaultDialTimeout = 5 * time.Second
 
+// The receiver's bounds on slow or silent peers (see Config). libprocess
+// has none of them: it reads every accepted socket for as long as it stays
+// open, at whatever rate bytes arrive.
+const (
+	// DefaultRequestHeaderTimeout is generous for a local agent, which
+	// writes a whole message at once.
+	DefaultRequestHeaderTimeout = 10 * time.Second
+	DefaultRequestBodyTimeout   = 10 * time.Second
+	// DefaultMinBodyRate (64 KiB/s) lets the largest body the receiver
+	// takes by default (64 MiB) arrive in about 17 minutes.
+	DefaultMinBodyRate  = 64 << 10
+	DefaultWriteTimeout = 10 * time.Second
+	// DefaultMaxPendingConnections is far above what agents open: one
+	// link, and before 0.27 one short-lived connection per message.
+	DefaultMaxPendingConnections = 128
+)
+
 // Config configures a Messenger. Only ProcessID and Handler are required.
 type Config struct {
 	// ProcessID is the id of the one process this messenger serves, e.g.
@@ -38,6 +55,32 @@ type Config struct {
 	Listener net.Listener
 	// MaxBodyBytes limits one incoming body (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// RequestHeaderTimeout bounds the time from a request's first byte to
+	// the end of its headers (0: DefaultRequestHeaderTimeout). The wait
+	// for a request's first byte is never bounded: the agent's connection
+	// is persistent and may be idle for hours.
+	RequestHeaderTimeout time.Duration
+	// RequestBodyTimeout and MinBodyRate bound the arrival of a body: it
+	// must be complete within RequestBodyTimeout after its first read,
+	// plus one second for every MinBodyRate bytes received, so a body
+	// trickled in more slowly than MinBodyRate bytes per second is cut
+	// off however long it is (0: DefaultRequestBodyTimeout,
+	// DefaultMinBodyRate).
+	RequestBodyTimeout time.Duration
+	MinBodyRate        int64
+	// A request that misses one of these bounds is answered 408 Request
+	// Timeout, logged with its peer's address, and its connection closed.
+	//
+	// WriteTimeout bounds each write of answers: a peer that stops
+	// reading them has its connection closed (0: DefaultWriteTimeout).
+	WriteTimeout time.Duration
+	// MaxPendingConnections bounds the accepted connections that have not
+	// yet delivered a message to ProcessID: open but silent, still in
+	// their TLS handshake, or sending only requests that were refused
+	// (0: DefaultMaxPendingConnections). At the bound, a new connection
+	// makes the receiver close the oldest of them. A connection that has
+	// delivered a message is never closed for being idle.
+	MaxPendingConnections int
 	// Framing is how outgoing messages are written (default FramingHTTP11).
 	Framing Framing
 	// RequirePeerAddressMatch rejects, with 400, a message whose sender UPID
@@ -81,7 +124,7 @@ type Config struct {
 // Rejection describes a request the receiver refused.
 type Rejection struct {
 	Peer   string // remote address of the connection
-	Status int    // HTTP status answered; 0: none (a failed TLS handshake)
+	Status int    // HTTP status answered; 0: none (a failed TLS handshake, or a connection closed at MaxPendingConnections)
 	Reason string
 }
 
@@ -94,7 +137,8 @@ type Messenger struct {
 	mu       sync.Mutex
 	closed   bool
 	peers    map[string]*peer // current outgoing connection per address
-	conns    map[net.Conn]struct{}
+	conns    map[net.Conn]*inbound
+	pending  int                // conns that have not delivered a message yet
 	draining map[*peer]struct{} // peers replaced or closing, not yet gone
 	wg       sync.WaitGroup
 }
@@ -104,6 +148,7 @@ func New(cfg Config) (*Messenger, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg.setDefaults()
 	ln, err := cfg.listen()
 	if err != nil {
 		return nil, err
@@ -118,7 +163,7 @@ func New(cfg Config) (*Messenger, error) {
 		self:     self,
 		ln:       ln,
 		peers:    make(map[string]*peer),
-		conns:    make(map[net.Conn]struct{}),
+		conns:    make(map[net.Conn]*inbound),
 		draining: make(map[*peer]struct{}),
 	}
 	m.wg.Add(1)
@@ -138,10 +183,42 @@ func (c *Config) validate() error {
 	if c.MaxBodyBytes < 0 {
 		problems = append(problems, fmt.Errorf("messenger: Config.MaxBodyBytes is negative (%d)", c.MaxBodyBytes))
 	}
+	for _, d := range []struct {
+		name  string
+		value time.Duration
+	}{{"RequestHeaderTimeout", c.RequestHeaderTimeout}, {"RequestBodyTimeout", c.RequestBodyTimeout}, {"WriteTimeout", c.WriteTimeout}} {
+		if d.value < 0 {
+			problems = append(problems, fmt.Errorf("messenger: Config.%s is negative (%v)", d.name, d.value))
+		}
+	}
+	if c.MinBodyRate < 0 {
+		problems = append(problems, fmt.Errorf("messenger: Config.MinBodyRate is negative (%d)", c.MinBodyRate))
+	}
+	if c.MaxPendingConnections < 0 {
+		problems = append(problems, fmt.Errorf("messenger: Config.MaxPendingConnections is negative (%d)", c.MaxPendingConnections))
+	}
 	if _, err := upid.New(c.ProcessID, "127.0.0.1", 1); c.ProcessID != "" && err != nil {
 		problems = append(problems, fmt.Errorf("messenger: Config.ProcessID %q cannot be a UPID id", c.ProcessID))
 	}
 	return errors.Join(problems...)
+}
+
+// setDefaults replaces the zero bounds with their defaults.
+func (c *Config) setDefaults() {
+	orDefault := func(d *time.Duration, def time.Duration) {
+		if *d == 0 {
+			*d = def
+		}
+	}
+	orDefault(&c.RequestHeaderTimeout, DefaultRequestHeaderTimeout)
+	orDefault(&c.RequestBodyTimeout, DefaultRequestBodyTimeout)
+	orDefault(&c.WriteTimeout, DefaultWriteTimeout)
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = DefaultMinBodyRate
+	}
+	if c.MaxPendingConnections == 0 {
+		c.MaxPendingConnections = DefaultMaxPendingConnections
+	}
 }
 
 func (c *Config) listen() (net.Listener, error) {

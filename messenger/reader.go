@@ -77,6 +77,9 @@ func badRequest(format string, args ...any) *RequestError {
 type RequestReader struct {
 	br      *bufio.Reader
 	maxBody int64
+	// bodyStarts, when set, is called between a request's headers and
+	// its body: the receiver's deadlines change there.
+	bodyStarts func()
 }
 
 // NewRequestReader reads from br; bodies over maxBody bytes (0 means
@@ -109,6 +112,9 @@ func (rr *RequestReader) Read() (*Request, error) {
 	framing, err := rr.readHeaders(req)
 	if err != nil {
 		return nil, err
+	}
+	if rr.bodyStarts != nil {
+		rr.bodyStarts()
 	}
 	if req.Body, err = rr.readBody(framing); err != nil {
 		return nil, err

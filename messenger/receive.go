@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"time"
 
@@ -32,11 +33,12 @@ func (m *Messenger) acceptLoop() {
 			logging.Errorf("messenger: %s: accept failed, no longer receiving: %v", m.self, err)
 			return
 		}
-		if !m.track(c) {
+		in, ok := m.track(c)
+		if !ok {
 			c.Close()
 			return
 		}
-		go m.serve(c)
+		go m.serve(in)
 	}
 }
 
@@ -46,33 +48,14 @@ func (m *Messenger) isClosed() bool {
 	return m.closed
 }
 
-// track registers an accepted connection so Close can end it.
-func (m *Messenger) track(c net.Conn) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return false
-	}
-	m.conns[c] = struct{}{}
-	m.wg.Add(1)
-	return true
-}
-
-func (m *Messenger) untrack(c net.Conn) {
-	m.mu.Lock()
-	delete(m.conns, c)
-	m.mu.Unlock()
-	c.Close()
-	m.wg.Done()
-}
-
 // serve reads requests from one connection until it ends or misbehaves.
 // Every request is answered, in order; answers are flushed when no further
 // request is already buffered, so a pipelining sender gets them in batches.
 // With Config.TLS the handshake (and downgrade detection) happens here, on
 // the connection's own goroutine, so a silent client blocks nothing else.
-func (m *Messenger) serve(raw net.Conn) {
-	defer m.untrack(raw)
+func (m *Messenger) serve(in *inbound) {
+	raw := in.conn
+	defer m.untrack(in)
 	defer func() {
 		if r := recover(); r != nil {
 			logging.Errorf("messenger: %s: panic serving %s: %v", m.self, raw.RemoteAddr(), r)
@@ -80,40 +63,76 @@ func (m *Messenger) serve(raw net.Conn) {
 	}()
 	c, err := m.secureAccepted(raw)
 	if err != nil {
-		if !m.isClosed() {
+		if !m.isClosed() && !m.evicted(in) {
 			m.reject(raw, &RequestError{Reason: err.Error()})
 		}
 		return
 	}
-	rr := NewRequestReader(bufio.NewReaderSize(c, readBufferBytes), m.cfg.MaxBodyBytes)
-	bw := bufio.NewWriterSize(c, writeBufferBytes)
+	tc := &timedConn{Conn: c, cfg: &m.cfg}
+	rr := NewRequestReader(bufio.NewReaderSize(tc, readBufferBytes), m.cfg.MaxBodyBytes)
+	rr.bodyStarts = tc.startBody
+	bw := bufio.NewWriterSize(tc, writeBufferBytes)
 	defer bw.Flush()
+	pending := true
 	for {
+		tc.startRequest(rr.Buffered() > 0)
 		req, err := rr.Read()
 		if err != nil {
-			m.readFailed(c, bw, err)
+			m.readFailed(in, c, tc, bw, err)
 			return
 		}
-		m.answer(bw, m.receive(c, req))
-		if !req.KeepAlive() {
+		re := m.receive(c, req)
+		if re == nil && pending {
+			m.established(in)
+			pending = false
+		}
+		err = m.answer(bw, re)
+		if err == nil && !req.KeepAlive() {
 			return
 		}
-		if rr.Buffered() == 0 && bw.Flush() != nil {
+		if err == nil && rr.Buffered() > 0 {
+			continue
+		}
+		if err == nil {
+			err = bw.Flush()
+		}
+		if err != nil {
+			m.writeFailed(in, c, err)
 			return
 		}
 	}
 }
 
-func (m *Messenger) readFailed(c net.Conn, bw *bufio.Writer, err error) {
+// readFailed answers and logs a request that could not be read, when there
+// is something to say: a malformed request, or one that missed a deadline.
+// c is the connection under tc.
+func (m *Messenger) readFailed(in *inbound, c net.Conn, tc *timedConn, bw *bufio.Writer, err error) {
 	var re *RequestError
 	switch {
+	case m.isClosed(), m.evicted(in):
 	case errors.As(err, &re):
-		m.reject(c, re)
-		m.answer(bw, re)
-		if bw.Flush() == nil {
-			lingerClose(c)
-		}
-	case errors.Is(err, io.EOF), m.isClosed():
+	case errors.Is(err, os.ErrDeadlineExceeded) && tc.phase != waiting:
+		re = tc.timedOut()
+	case errors.Is(err, io.EOF):
+	default:
+		logging.V(1).Infof("messenger: %s: connection from %s ended: %v", m.self, c.RemoteAddr(), err)
+	}
+	if re == nil {
+		return
+	}
+	m.reject(c, re)
+	m.answerClosing(bw, re)
+	if bw.Flush() == nil {
+		lingerClose(c)
+	}
+}
+
+// writeFailed logs answers the peer did not take.
+func (m *Messenger) writeFailed(in *inbound, c net.Conn, err error) {
+	switch {
+	case m.isClosed(), m.evicted(in):
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		logging.Warningf("messenger: %s: closing the connection from %s: it has not read its answers for %v (Config.WriteTimeout)", m.self, c.RemoteAddr(), m.cfg.WriteTimeout)
 	default:
 		logging.V(1).Infof("messenger: %s: connection from %s ended: %v", m.self, c.RemoteAddr(), err)
 	}
@@ -154,7 +173,11 @@ func sameIP(host string, peer net.Addr) bool {
 }
 
 func (m *Messenger) reject(c net.Conn, re *RequestError) {
-	logging.Warningf("messenger: %s: rejected request from %s with %d: %s", m.self, c.RemoteAddr(), re.Status, re.Reason)
+	if re.Status == 0 {
+		logging.Warningf("messenger: %s: refused the connection from %s: %s", m.self, c.RemoteAddr(), re.Reason)
+	} else {
+		logging.Warningf("messenger: %s: rejected request from %s with %d: %s", m.self, c.RemoteAddr(), re.Status, re.Reason)
+	}
 	if m.cfg.Rejected != nil {
 		m.cfg.Rejected(Rejection{Peer: c.RemoteAddr().String(), Status: re.Status, Reason: re.Reason})
 	}
@@ -162,15 +185,27 @@ func (m *Messenger) reject(c net.Conn, re *RequestError) {
 
 // answer writes the response to one request: 202 with no body when re is
 // nil, otherwise re's status with its reason as a plain-text body.
-func (m *Messenger) answer(bw *bufio.Writer, re *RequestError) {
+// The error is the writer's: a failed write of answers.
+func (m *Messenger) answer(bw *bufio.Writer, re *RequestError) error {
 	if re == nil {
-		bw.WriteString("HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
-		return
+		_, err := bw.WriteString("HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+		return err
 	}
+	return m.answerWith(bw, re, "")
+}
+
+// answerClosing answers a request after which the connection is closed,
+// and says so.
+func (m *Messenger) answerClosing(bw *bufio.Writer, re *RequestError) {
+	m.answerWith(bw, re, "Connection: close\r\n")
+}
+
+func (m *Messenger) answerWith(bw *bufio.Writer, re *RequestError, headers string) error {
 	body := re.Reason + "\n"
-	bw.WriteString("HTTP/1.1 " + strconv.Itoa(re.Status) + " " + statusText(re.Status) + "\r\n")
+	bw.WriteString("HTTP/1.1 " + strconv.Itoa(re.Status) + " " + statusText(re.Status) + "\r\n" + headers)
 	bw.WriteString("Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
-	bw.WriteString(body)
+	_, err := bw.WriteString(body) // a bufio.Writer's errors are sticky
+	return err
 }
 
 func statusText(code int) string {
@@ -181,6 +216,8 @@ func statusText(code int) string {
 		return "Not Found"
 	case 405:
 		return "Method Not Allowed"
+	case 408:
+		return "Request Timeout"
 	case 413:
 		return "Request Entity Too Large"
 	case 431:
