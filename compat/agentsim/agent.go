@@ -25,6 +25,8 @@ type Agent struct {
 	dir    string
 	ownDir bool
 	self   upid.UPID // the same for every incarnation
+	port   uint16    // the port the agent listens on (self.Port unless BehindProxy)
+	proxy  *Proxy    // BehindProxy only
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every change
@@ -75,11 +77,31 @@ func Start(ctx context.Context, cfg AgentConfig) (*Agent, error) {
 	if err := a.makeDir(); err != nil {
 		return nil, err
 	}
+	if cfg.BehindProxy {
+		p, err := StartProxy()
+		if err != nil {
+			a.removeDir()
+			return nil, err
+		}
+		a.proxy = p
+	}
 	if err := a.open(ctx, cfg.Port, phaseRunning); err != nil {
-		a.removeDir()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// Proxy is the proxy in front of the agent (BehindProxy), or nil.
+func (a *Agent) Proxy() *Proxy { return a.proxy }
+
+// advertisedPort is the port the agent puts in its UPID: the proxy's
+// when it is behind one, else 0 (the port it listens on).
+func (a *Agent) advertisedPort() uint16 {
+	if a.proxy == nil {
+		return 0
+	}
+	return a.proxy.Port()
 }
 
 func (a *Agent) makeDir() error {
@@ -119,6 +141,9 @@ func (a *Agent) Close() error {
 	}
 	if p != nil {
 		p.stop()
+	}
+	if a.proxy != nil {
+		a.proxy.Close()
 	}
 	a.removeDir()
 	return nil

@@ -71,6 +71,13 @@ type AgentConfig struct {
 	// ExecutorEnv is added to the executor's environment, "NAME=value",
 	// as an agent's --executor_environment_variables would.
 	ExecutorEnv []string
+
+	// BehindProxy puts a Proxy (see Agent.Proxy) in front of the agent:
+	// the agent advertises the proxy's address as its own, as an agent
+	// behind LIBPROCESS_ADVERTISE_PORT does, so MESOS_SLAVE_PID and
+	// MESOS_AGENT_ENDPOINT lead the executor through it. The agent's own
+	// connections to the executor do not pass through it.
+	BehindProxy bool
 }
 
 func (c AgentConfig) withDefaults() AgentConfig {

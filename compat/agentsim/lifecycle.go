@@ -29,7 +29,7 @@ func (a *Agent) open(ctx context.Context, port uint16, ph phase) error {
 	}
 	inc := a.inc
 	a.mu.Unlock()
-	ep, err := listen(ctx, a.cfg.Profile.Framing, port, incarnation{a, inc})
+	ep, err := listen(ctx, a.cfg.Profile.Framing, port, a.advertisedPort(), incarnation{a, inc})
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,10 @@ func (a *Agent) open(ctx context.Context, port uint16, ph phase) error {
 	a.ep, a.phase = ep, ph
 	a.listenedAt, a.recoveryStarted = time.Now(), false
 	if a.self.IsZero() { // only in Start: the UPID is the same after a restart
-		a.self = ep.legacy.self()
+		a.self, a.port = ep.legacy.self(), ep.port()
+		if a.proxy != nil {
+			a.proxy.forward(net.JoinHostPort(a.self.Host, fmt.Sprint(a.port)))
+		}
 	}
 	a.trace.add(Entry{Dir: AtAgent, Name: EventAgentStarted,
 		Detail: fmt.Sprintf("%s profile=%s framing=%s v1=%s", a.self, a.cfg.Profile, a.cfg.Profile.Framing, a.cfg.Profile.V1)})
@@ -53,12 +56,12 @@ func (a *Agent) open(ctx context.Context, port uint16, ph phase) error {
 
 // listen opens the agent's port, retrying a busy fixed one, and serves
 // both wires on it.
-func listen(ctx context.Context, f messenger.Framing, port uint16, inc incarnation) (*endpoint, error) {
+func listen(ctx context.Context, f messenger.Framing, port, advertise uint16, inc incarnation) (*endpoint, error) {
 	ln, err := bind(ctx, port)
 	if err != nil {
 		return nil, err
 	}
-	return newEndpoint(ln, f, inc)
+	return newEndpoint(ln, f, advertise, inc)
 }
 
 // bind listens on 127.0.0.1:port (0: ephemeral), retrying a busy fixed port.

@@ -45,7 +45,7 @@ func (a *Agent) Restart(ctx context.Context, checkpoint bool) (time.Duration, er
 	if checkpoint {
 		ph = phaseRecovering
 	}
-	if err := a.open(ctx, a.self.Port, ph); err != nil {
+	if err := a.open(ctx, a.port, ph); err != nil {
 		return 0, err
 	}
 	if !checkpoint {

@@ -3,6 +3,7 @@ package agentsim
 import (
 	"fmt"
 	"net"
+	"net/netip"
 
 	"github.com/gogo/protobuf/proto"
 
@@ -24,9 +25,9 @@ type endpoint struct {
 }
 
 // newEndpoint serves both wires on ln.
-func newEndpoint(ln net.Listener, f messenger.Framing, inc incarnation) (*endpoint, error) {
+func newEndpoint(ln net.Listener, f messenger.Framing, advertise uint16, inc incarnation) (*endpoint, error) {
 	r := newRouter(ln)
-	legacy, err := newLegacyWire(f, r.legacy, inc)
+	legacy, err := newLegacyWire(f, r.legacy, advertise, inc)
 	if err != nil {
 		r.close()
 		return nil, err
@@ -36,6 +37,15 @@ func newEndpoint(ln net.Listener, f messenger.Framing, inc incarnation) (*endpoi
 
 // close stops accepting, then cuts every connection: the v1 streams first
 // (they end with a FIN, without their last chunk), then the messenger's.
+// port is the port the endpoint listens on.
+func (e *endpoint) port() uint16 {
+	ap, err := netip.ParseAddrPort(e.router.ln.Addr().String())
+	if err != nil {
+		return 0
+	}
+	return ap.Port()
+}
+
 func (e *endpoint) close() {
 	e.router.close()
 	e.v1.close()
@@ -72,15 +82,16 @@ type legacyWire struct {
 }
 
 // newLegacyWire serves slave(1) on the connections ln hands over.
-func newLegacyWire(framing messenger.Framing, ln net.Listener, s sink) (*legacyWire, error) {
+func newLegacyWire(framing messenger.Framing, ln net.Listener, advertise uint16, s sink) (*legacyWire, error) {
 	w := &legacyWire{sink: s}
 	m, err := messenger.New(messenger.Config{
-		ProcessID: AgentProcessID,
-		Listener:  ln,
-		Framing:   framing,
-		Handler:   w.receive,
-		Exited:    s.linkBroken,
-		Rejected:  s.rejected,
+		ProcessID:     AgentProcessID,
+		Listener:      ln,
+		AdvertisePort: advertise,
+		Framing:       framing,
+		Handler:       w.receive,
+		Exited:        s.linkBroken,
+		Rejected:      s.rejected,
 	})
 	if err != nil {
 		return nil, err
