@@ -17,6 +17,8 @@ import (
 type faults struct {
 	calls  map[executor.Call_Type]callFault
 	stalls int
+	// unanswered counts RegisterExecutorMessages still to be ignored.
+	unanswered int
 }
 
 type callFault struct{ n, status int }
@@ -47,6 +49,30 @@ func (a *Agent) StallSubscribes(n int) {
 	a.trace.add(Entry{Dir: Script, Wire: WireV1, Name: "StallSubscribes", Detail: fmt.Sprintf("next %d SUBSCRIBE(s) get a silent stream", n)})
 }
 
+// IgnoreRegistrations makes the agent receive the next n
+// RegisterExecutorMessages and never answer them, as an agent whose reply
+// is lost would; the executor stays registering. A real agent destroys an
+// executor that has not registered within --executor_registration_timeout
+// (1 minute); this one leaves that to the test.
+func (a *Agent) IgnoreRegistrations(n int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.faults.unanswered = n
+	a.trace.add(Entry{Dir: Script, Wire: WireV0, Name: "IgnoreRegistrations", Detail: fmt.Sprintf("next %d RegisterExecutorMessage(s) unanswered", n)})
+}
+
+// ignoreRegistrationLocked fires IgnoreRegistrations, if armed.
+func (a *Agent) ignoreRegistrationLocked() bool {
+	if a.faults.unanswered <= 0 {
+		return false
+	}
+	a.faults.unanswered--
+	a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventFaultInjected,
+		Detail: fmt.Sprintf("RegisterExecutorMessage left unanswered (%d more)", a.faults.unanswered)})
+	a.broadcastLocked()
+	return true
+}
+
 // faultLocked fires an armed hook for c, if any.
 func (a *Agent) faultLocked(c *executor.Call, out httpapi.Codec) (v1Answer, bool) {
 	if f := a.faults.calls[c.Type]; f.n > 0 {
@@ -58,12 +84,14 @@ func (a *Agent) faultLocked(c *executor.Call, out httpapi.Codec) (v1Answer, bool
 		}
 		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventFaultInjected, Call: c.Type.String(), Status: f.status,
 			Detail: fmt.Sprintf("%s answered %d (%d more)", c.Type, f.status, f.n)})
+		a.broadcastLocked()
 		return refused(f.status, body), true
 	}
 	if c.Type == executor.Call_SUBSCRIBE && a.faults.stalls > 0 {
 		a.faults.stalls--
 		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventFaultInjected, Call: c.Type.String(), Status: http.StatusOK,
 			Detail: fmt.Sprintf("SUBSCRIBE stalled: 200 and a silent stream (%d more)", a.faults.stalls)})
+		a.broadcastLocked()
 		return v1Answer{stream: a.newStreamLocked(out, true)}, true
 	}
 	return v1Answer{}, false

@@ -31,6 +31,9 @@ func (a *Agent) receivedLocked(from upid.UPID, m proto.Message) {
 // registerLocked answers RegisterExecutorMessage: Registered and the
 // queued tasks, or Shutdown.
 func (a *Agent) registerLocked(from upid.UPID, m *mesosproto.RegisterExecutorMessage) {
+	if a.ignoreRegistrationLocked() {
+		return
+	}
 	if reason, terminate := a.refuseRegisterLocked(m); reason != "" {
 		a.refuseLocked(from, reason, terminate)
 		return

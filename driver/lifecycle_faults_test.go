@@ -1,0 +1,131 @@
+package driver_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/compat/agentsim"
+	"github.com/mesos-shim/executor/driver"
+)
+
+// Lifecycle faults from the agent's side, on both wires, with the executor
+// in this process. Each ends in the callbacks a C++-driver executor would
+// see, and in a driver that stops instead of hanging.
+
+// A checkpointed agent dies and never comes back: the executor hears
+// Disconnected, and Shutdown once MESOS_RECOVERY_TIMEOUT has passed; the
+// driver then stops.
+func TestRecoveryTimeoutExpiryShutsTheExecutorDown(t *testing.T) {
+	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
+		t.Run(string(wire), func(t *testing.T) {
+			t.Parallel()
+			f := startFaulty(t, wire, agentsim.AgentConfig{Checkpoint: true, RecoveryTimeout: 300 * time.Millisecond})
+			f.agent.Crash()
+			f.rec.waitFor(t, "Disconnected")
+			f.rec.waitFor(t, "Shutdown")
+			f.joined()
+			require.Equal(t, "Registered\nLaunchTask t1\nDisconnected\nShutdown\n", callbackNames(f.rec.trace()))
+		})
+	}
+}
+
+// The executor waits to reregister with a checkpointing agent, and the
+// agent comes back without the executor's checkpoint (its work directory
+// was wiped): on v1 the resubscription is refused for good; on the legacy
+// wire no ReconnectExecutorMessage ever comes and the recovery timeout
+// ends the wait. Either way: Shutdown, and the driver stops.
+func TestAgentBackWithoutTheCheckpointShutsTheExecutorDown(t *testing.T) {
+	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
+		t.Run(string(wire), func(t *testing.T) {
+			t.Parallel()
+			f := startFaulty(t, wire, agentsim.AgentConfig{Checkpoint: true, RecoveryTimeout: time.Second})
+			_, err := f.agent.Restart(f.ctx, false)
+			require.NoError(t, err)
+			f.rec.waitFor(t, "Shutdown")
+			f.joined()
+			require.NotContains(t, f.rec.trace(), "Reregistered")
+		})
+	}
+}
+
+// The agent receives the registration and never answers it. The driver
+// does not register again on its own (a second RegisterExecutorMessage to
+// an agent that did take the first gets the executor shut down), stays
+// responsive, and stops when told to; the agent would destroy it after
+// --executor_registration_timeout.
+func TestRegistrationNeverAnswered(t *testing.T) {
+	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
+		t.Run(string(wire), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			agent, err := agentsim.Start(ctx, agentsim.AgentConfig{})
+			require.NoError(t, err)
+			defer agent.Close()
+			agent.IgnoreRegistrations(1)
+			agent.StallSubscribes(1000)
+			rec := newRecorder()
+			d := startInProcess(t, agent, rec, wire, func(c *driver.Config) { c.SubscribeTimeout = 200 * time.Millisecond })
+			require.NoError(t, agent.WaitFaults(ctx, 1), "the agent got the registration or subscription")
+			_, err = d.Stop()
+			require.NoError(t, err)
+			_, err = d.Join()
+			require.NoError(t, err)
+			require.Equal(t, "\n", rec.trace(), "no callback: the executor was never registered")
+			require.Equal(t, agentsim.Registering, agent.State())
+		})
+	}
+}
+
+type faulty struct {
+	t     *testing.T
+	ctx   context.Context
+	agent *agentsim.Agent
+	rec   *recorder
+	d     *driver.Driver
+}
+
+// startFaulty starts an agent and an executor on wire with task t1
+// running and acknowledged.
+func startFaulty(t *testing.T, wire driver.Protocol, cfg agentsim.AgentConfig) *faulty {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	agent, err := agentsim.Start(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { agent.Close() })
+	require.NoError(t, agent.Launch(task("t1", "")))
+	rec := newRecorder()
+	d := startInProcess(t, agent, rec, wire)
+	t.Cleanup(func() { d.Stop() })
+	rec.waitFor(t, "LaunchTask t1")
+	require.NoError(t, d.AwaitAcknowledgements(ctx))
+	return &faulty{t: t, ctx: ctx, agent: agent, rec: rec, d: d}
+}
+
+// joined checks that the driver ends by itself.
+func (f *faulty) joined() {
+	done := make(chan struct{})
+	go func() { f.d.Join(); close(done) }()
+	select {
+	case <-done:
+	case <-f.ctx.Done():
+		f.t.Fatal("the driver did not end after Shutdown")
+	}
+}
+
+// callbackNames keeps the first word of each line of a recorder's trace.
+func callbackNames(trace string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimSuffix(trace, "\n"), "\n") {
+		name, rest, _ := strings.Cut(l, " ")
+		if name == "LaunchTask" {
+			name += " " + rest
+		}
+		b.WriteString(name + "\n")
+	}
+	return b.String()
+}
