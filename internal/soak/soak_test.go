@@ -2,6 +2,9 @@ package soak
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -62,4 +65,29 @@ func TestAckProblemsAllowsOneMoreAcknowledgementPerReplay(t *testing.T) {
 
 	_, problems = ackProblems([]agentsim.Entry{update("a"), ack("a"), ack("a"), update("b"), ack("c")})
 	require.Len(t, problems, 3, "a twice without a replay, b never, c unknown")
+}
+
+// Agent death without checkpointing, with the real command executor: it
+// ends on its own, its task with it, having tried to report the task
+// killed; a task that ignores SIGTERM costs the kill grace period.
+func TestOrphanEndsWithItsTask(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "command-executor")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/mesos-shim/executor/examples/command-executor").CombinedOutput()
+	require.NoError(t, err, string(out))
+	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
+		for _, stubborn := range []bool{false, true} {
+			wire, stubborn := wire, stubborn
+			t.Run(fmt.Sprintf("%s/stubborn=%t", wire, stubborn), func(t *testing.T) {
+				t.Parallel()
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				res, err := Orphan(ctx, bin, wire, stubborn)
+				require.NoError(t, err)
+				t.Logf("%+v", res)
+				require.True(t, res.TaskGone, "the task outlived its executor")
+				require.True(t, res.TerminalAttempted, "no TASK_KILLED attempted")
+				require.Zero(t, res.Exit.Signal, "the executor ended on its own, not killed")
+			})
+		}
+	}
 }
