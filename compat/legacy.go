@@ -137,10 +137,15 @@ func acknowledgement(body []byte) (Inbound, error) {
 	return event(executor.Event{Type: executor.Event_ACKNOWLEDGED, Acknowledged: &executor.Event_Acknowledged{TaskID: *m.TaskID, UUID: m.UUID}})
 }
 
+// frameworkToExecutor needs data present (it may be empty): the v1 MESSAGE
+// requires it, and the C++ driver drops a message without it.
 func frameworkToExecutor(body []byte) (Inbound, error) {
 	var m mesosproto.FrameworkToExecutorMessage
 	if err := decode(body, &m); err != nil {
 		return Inbound{}, err
+	}
+	if m.Data == nil {
+		return Inbound{}, missing(&m, "data")
 	}
 	return event(executor.Event{Type: executor.Event_MESSAGE, Message: &executor.Event_Message{Data: m.Data}})
 }
