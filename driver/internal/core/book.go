@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"slices"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 )
@@ -10,20 +11,58 @@ import (
 // sent and the tasks launched, each in the order they came, so that both can
 // be handed back to a restarted agent.
 type book struct {
-	updates  []update
+	// updates[head:] are the outstanding updates, oldest first.
+	// Acknowledgements come in order, as a rule: the first is taken by
+	// moving head, and the slots before it are reused once they are half.
+	updates  []pending
+	head     int
 	tasks    []mesos.TaskInfo
 	launched map[string]struct{} // every task id ever launched
+	id       identity
 }
 
-// update is one unacknowledged status update.
-type update struct {
-	status mesos.TaskStatus
+// pending is one unacknowledged update. The driver lets thousands wait for
+// their acknowledgements (DefaultMaxUnacknowledgedUpdates), so each is kept
+// encoded in one small allocation rather than as a TaskStatus, which with
+// the values it points to takes about four times as much: rec is the uuid
+// then the executor's TaskStatus in protobuf encoding, without the fields
+// that identity.stamp sets, which are set again when it is decoded.
+type pending struct {
+	rec     []byte
+	uuidLen int
+	ts      float64 // the timestamp it was sent with
 	// held is set when the update was made while no agent could take it;
 	// it is sent once the executor is subscribed again.
 	held bool
 }
 
-func newBook() book { return book{launched: make(map[string]struct{})} }
+// identity holds the values every update of this executor carries, made
+// once and shared, read-only, by every status the core stamps.
+type identity struct {
+	agent    *mesos.AgentID
+	executor *mesos.ExecutorID
+	source   *mesos.TaskStatus_Source
+}
+
+func newIdentity(cfg Config) identity {
+	source := mesos.SOURCE_EXECUTOR
+	return identity{agent: &mesos.AgentID{Value: cfg.AgentID},
+		executor: &mesos.ExecutorID{Value: cfg.ExecutorID}, source: &source}
+}
+
+// stamp sets what the agent requires of an executor's update. s shares
+// uuid and the identity's values: none of them may be changed.
+func (id identity) stamp(s *mesos.TaskStatus, uuid []byte, ts float64) {
+	s.UUID = uuid
+	s.Timestamp = &ts
+	s.AgentID = id.agent
+	s.ExecutorID = id.executor
+	s.Source = id.source
+}
+
+func newBook(cfg Config) book {
+	return book{launched: make(map[string]struct{}), id: newIdentity(cfg)}
+}
 
 // launch records a task; it reports false for a task id seen before.
 func (b *book) launch(t mesos.TaskInfo) bool {
@@ -35,18 +74,46 @@ func (b *book) launch(t mesos.TaskInfo) bool {
 	return true
 }
 
+// add keeps the stamped update s until it is acknowledged.
+func (b *book) add(s mesos.TaskStatus, held bool) error {
+	uuid, ts := s.UUID, s.GetTimestamp()
+	s.UUID, s.Timestamp, s.AgentID, s.ExecutorID, s.Source = nil, nil, nil, nil, nil
+	rec := make([]byte, len(uuid)+s.Size())
+	copy(rec, uuid)
+	if _, err := s.MarshalTo(rec[len(uuid):]); err != nil {
+		return err
+	}
+	if len(b.updates) == cap(b.updates) && b.head >= len(b.updates)/2 {
+		n := copy(b.updates, b.updates[b.head:])
+		clear(b.updates[n:])
+		b.updates, b.head = b.updates[:n], 0
+	}
+	b.updates = append(b.updates, pending{rec: rec, uuidLen: len(uuid), ts: ts, held: held})
+	return nil
+}
+
+// outstanding returns the unacknowledged updates, oldest first.
+func (b *book) outstanding() []pending { return b.updates[b.head:] }
+
 // acknowledge removes the update with uuid, and the task's record, which the
 // agent now knows. It reports false when no such update is outstanding.
-// Acknowledgements usually come in order, so the search starts at the front.
 func (b *book) acknowledge(taskID string, uuid []byte) bool {
 	i := b.find(uuid)
-	if i < 0 {
+	switch {
+	case i < 0:
 		return false
+	case i == b.head:
+		b.updates[i] = pending{}
+		b.head++
+		if b.head == len(b.updates) {
+			b.updates, b.head = b.updates[:0], 0
+		}
+	default:
+		b.updates = slices.Delete(b.updates, i, i+1)
 	}
-	b.updates = append(b.updates[:i], b.updates[i+1:]...)
 	for j := range b.tasks {
 		if b.tasks[j].TaskID.Value == taskID {
-			b.tasks = append(b.tasks[:j], b.tasks[j+1:]...)
+			b.tasks = slices.Delete(b.tasks, j, j+1)
 			break
 		}
 	}
@@ -54,21 +121,34 @@ func (b *book) acknowledge(taskID string, uuid []byte) bool {
 }
 
 func (b *book) find(uuid []byte) int {
-	for i := range b.updates {
-		if bytes.Equal(b.updates[i].status.UUID, uuid) {
+	for i := b.head; i < len(b.updates); i++ {
+		if bytes.Equal(b.updates[i].uuid(), uuid) {
 			return i
 		}
 	}
 	return -1
 }
 
+func (p *pending) uuid() []byte { return p.rec[:p.uuidLen:p.uuidLen] }
+
+// status decodes p, stamped again as it was sent.
+func (b *book) status(p *pending) mesos.TaskStatus {
+	var s mesos.TaskStatus
+	// The only possible error is a required field the executor left out
+	// (the state): s has everything else, as the agent got it the first time.
+	_ = s.Unmarshal(p.rec[p.uuidLen:])
+	b.id.stamp(&s, append([]byte(nil), p.uuid()...), p.ts)
+	return s
+}
+
 // releaseHeld returns the updates held back and marks them sent.
 func (b *book) releaseHeld() []mesos.TaskStatus {
 	var out []mesos.TaskStatus
-	for i := range b.updates {
-		if b.updates[i].held {
-			b.updates[i].held = false
-			out = append(out, b.updates[i].status)
+	for i := range b.outstanding() {
+		p := &b.outstanding()[i]
+		if p.held {
+			p.held = false
+			out = append(out, b.status(p))
 		}
 	}
 	return out
@@ -77,10 +157,11 @@ func (b *book) releaseHeld() []mesos.TaskStatus {
 // unacknowledged returns every outstanding task and update, all marked sent.
 func (b *book) unacknowledged() ([]mesos.TaskInfo, []mesos.TaskStatus) {
 	tasks := append([]mesos.TaskInfo(nil), b.tasks...)
-	updates := make([]mesos.TaskStatus, len(b.updates))
-	for i := range b.updates {
-		b.updates[i].held = false
-		updates[i] = b.updates[i].status
+	ps := b.outstanding()
+	updates := make([]mesos.TaskStatus, len(ps))
+	for i := range ps {
+		ps[i].held = false
+		updates[i] = b.status(&ps[i])
 	}
 	return tasks, updates
 }

@@ -14,6 +14,7 @@ var (
 	ErrNotRunning     = errors.New("driver: not running")
 	ErrStaging        = errors.New("driver: TASK_STAGING is reserved for the agent; an agent shuts down an executor that sends it")
 	ErrNoTaskID       = errors.New("driver: status update without a task id")
+	ErrNoState        = errors.New("driver: status update without a state")
 	ErrNotConnected   = errors.New("driver: not connected to the agent; framework message not sent")
 )
 
@@ -76,7 +77,7 @@ type Core struct {
 
 // New returns a core in StateNew with status DRIVER_NOT_STARTED.
 func New(cfg Config) *Core {
-	return &Core{cfg: cfg, status: mesos.DRIVER_NOT_STARTED, book: newBook(),
+	return &Core{cfg: cfg, status: mesos.DRIVER_NOT_STARTED, book: newBook(cfg),
 		earlyKills: make(map[string]*executor.Event_Kill)}
 }
 
@@ -87,7 +88,7 @@ func (c *Core) State() State { return c.state }
 func (c *Core) Status() mesos.Status { return c.status }
 
 // Unacknowledged counts the updates sent but not yet acknowledged.
-func (c *Core) Unacknowledged() int { return len(c.book.updates) }
+func (c *Core) Unacknowledged() int { return len(c.book.outstanding()) }
 
 // AcknowledgementsCanCome reports whether an agent may still acknowledge
 // the outstanding updates: not once the driver ended, nor while it shuts

@@ -163,6 +163,9 @@ func TestStagingIsRefused(t *testing.T) {
 	require.ErrorIs(t, out.Err, ErrStaging)
 	require.Empty(t, out.Calls)
 	require.ErrorIs(t, h.step(SendUpdate{}).Err, ErrNoTaskID)
+	noState := SendUpdate{Status: mesos.TaskStatus{TaskID: mesos.TaskID{Value: "t1"}}, UUID: []byte{2}}
+	require.ErrorIs(t, h.step(noState).Err, ErrNoState, "no agent could decode it")
+	require.Zero(t, h.c.Unacknowledged())
 }
 
 func TestCheckpointedAgentLossWaitsThenReregistersWithEverythingUnacknowledged(t *testing.T) {

@@ -21,7 +21,8 @@ type Stop struct{}
 type Abort struct{}
 
 // SendUpdate asks to send a status update. UUID is a fresh random v4 UUID,
-// made by the caller so that the core needs no source of randomness.
+// made by the caller so that the core needs no source of randomness; the
+// core keeps it and the caller must not change it.
 type SendUpdate struct {
 	Status mesos.TaskStatus
 	UUID   []byte

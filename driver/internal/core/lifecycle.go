@@ -26,29 +26,23 @@ func (c *Core) sendUpdate(now time.Time, in SendUpdate, out *Output) {
 	case in.Status.TaskID.Value == "":
 		out.Err = ErrNoTaskID
 		return
-	case in.Status.State != nil && *in.Status.State == mesos.TASK_STAGING:
+	case in.Status.State == nil: // it could not be encoded, for any agent
+		out.Err = ErrNoState
+		return
+	case *in.Status.State == mesos.TASK_STAGING:
 		out.Err = ErrStaging
 		return
 	}
-	s := c.stamp(now, in)
+	s := in.Status
+	c.book.id.stamp(&s, in.UUID, float64(now.UnixNano())/1e9)
 	held := c.lostAgent()
-	c.book.updates = append(c.book.updates, update{status: s, held: held})
+	if err := c.book.add(s, held); err != nil {
+		out.Err = fmt.Errorf("driver: status update for task %s cannot be encoded: %w", s.TaskID.Value, err)
+		return
+	}
 	if !held {
 		out.Calls = append(out.Calls, c.updateCall(s))
 	}
-}
-
-// stamp fills in what the agent requires of an executor's update.
-func (c *Core) stamp(now time.Time, in SendUpdate) mesos.TaskStatus {
-	s := in.Status
-	ts := float64(now.UnixNano()) / 1e9
-	source := mesos.SOURCE_EXECUTOR
-	s.UUID = append([]byte(nil), in.UUID...)
-	s.Timestamp = &ts
-	s.AgentID = &mesos.AgentID{Value: c.cfg.AgentID}
-	s.ExecutorID = &mesos.ExecutorID{Value: c.cfg.ExecutorID}
-	s.Source = &source
-	return s
 }
 
 func (c *Core) updateCall(s mesos.TaskStatus) *executor.Call {
