@@ -35,10 +35,13 @@
 // discards the body of an HTTP/1.0 chunked request. It accepts every
 // generation of libprocess sender and ordinary HTTP clients (Go's net/http,
 // the mesos-go v0 messenger), including many requests pipelined on one
-// connection by a sender that never reads responses. Every request is
+// connection by a sender that does not read responses (as long as the
+// unread answers fit in the socket buffers: see WriteTimeout). Every request is
 // answered, in order, as libprocess 1.4 and later do: 202 when it is a message
 // for this process, 404 for another process id or a request that is not a
-// libprocess message, 400 for a malformed one, 413 for a body over
+// libprocess message, 400 for a malformed one (a message name with a
+// control character included: libprocess would take it, and a decoded
+// newline in it would forge log lines), 413 for a body over
 // Config.MaxBodyBytes. After a request that cannot be read to its end the
 // connection is closed. Each refusal is logged with the peer's address and
 // reported to Config.Rejected.

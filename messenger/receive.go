@@ -148,6 +148,13 @@ func (m *Messenger) receive(c net.Conn, req *Request) *RequestError {
 		m.reject(c, re)
 		return re
 	}
+	if hasControlByte(msg.Name) {
+		// Names are protobuf type names; a decoded newline in one would
+		// forge lines in every log that names the message.
+		re := badRequest("message name %q has a control character", truncate([]byte(msg.Name)))
+		m.reject(c, re)
+		return re
+	}
 	if msg.To.ID != m.self.ID {
 		re := &RequestError{Status: 404, Reason: "no process " + strconv.Quote(msg.To.ID) + " here (message " + msg.Name + " from " + msg.From.String() + ")"}
 		m.reject(c, re)
@@ -161,6 +168,15 @@ func (m *Messenger) receive(c net.Conn, req *Request) *RequestError {
 	msg.To = m.self
 	m.cfg.Handler(msg)
 	return nil
+}
+
+func hasControlByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 func sameIP(host string, peer net.Addr) bool {
