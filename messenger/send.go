@@ -41,14 +41,19 @@ func (m *Messenger) Send(msg Message) error {
 }
 
 // encode frames msg into buffers that can be written with one writev, without
-// copying the body.
+// copying the body: two allocations, the header and the frame's three
+// slices.
 func (m *Messenger) encode(msg *Message) net.Buffers {
-	header := AppendHeader(make([]byte, 0, 192+len(msg.Name)), msg, m.cfg.Framing)
+	header := AppendHeader(make([]byte, 0, headerSize(msg)), msg, m.cfg.Framing)
 	if len(msg.Body) == 0 {
 		return net.Buffers{header}
 	}
-	return net.Buffers{header, msg.Body, []byte(chunkTrailer)}
+	return net.Buffers{header, msg.Body, trailer}
 }
+
+// trailer is chunkTrailer for every frame. Writing a net.Buffers only moves
+// the slices in it, never changes the bytes: it is never written to.
+var trailer = []byte(chunkTrailer)
 
 // Link makes the connection to to's address persistent, opening it if there
 // is none (a temporary connection in use is kept and made persistent, so
