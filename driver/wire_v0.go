@@ -25,6 +25,7 @@ type legacyWire struct {
 	post    poster
 	agentID string
 	m       *messenger.Messenger
+	pid     string // m's UPID, which every status update carries
 
 	mu     sync.Mutex
 	agent  upid.UPID // may change when a restarted agent reconnects
@@ -45,7 +46,7 @@ func newLegacyWire(cfg Config, post poster) (*legacyWire, error) {
 	if err != nil {
 		return nil, fmt.Errorf("driver: %w", err)
 	}
-	w.m = m
+	w.m, w.pid = m, m.UPID().String()
 	logging.Infof("driver: legacy (libprocess) wire: executor %s, agent %s", m.UPID(), cfg.AgentPID)
 	return w, nil
 }
@@ -76,7 +77,7 @@ func (w *legacyWire) open() error {
 func (w *legacyWire) send(c *executor.Call) error {
 	msg, err := compat.LegacyFromCall(c, compat.Identity{
 		FrameworkID: c.FrameworkID.Value, ExecutorID: c.ExecutorID.Value,
-		AgentID: w.agentID, PID: w.m.UPID().String(),
+		AgentID: w.agentID, PID: w.pid,
 	})
 	if err != nil {
 		return err
