@@ -78,6 +78,31 @@ func (a *Agent) CutStream() error {
 	return nil
 }
 
+// EndStream writes last (raw, without RecordIO framing; it may be nil) on
+// a v1 executor's subscription stream and then ends the response cleanly,
+// with its last chunk, in one step: nothing the agent sends meanwhile can
+// come between them. EndStream([]byte("100\nabc")) makes the executor's
+// stream end inside a record, deterministically (CutStream may close the
+// connection before what was injected is written). The agent keeps running
+// and does nothing about it, as for CutStream.
+func (a *Agent) EndStream(last []byte) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st := a.exec.stream
+	if st == nil {
+		return fmt.Errorf("agentsim: EndStream: the executor has no subscription stream")
+	}
+	if len(last) > 0 {
+		if err := a.injectLocked("Injected bytes", fmt.Sprintf("%d raw bytes: %s", len(last), dataDetail(last)), last); err != nil {
+			return err
+		}
+	}
+	a.trace.add(Entry{Dir: Script, Wire: WireV1, Name: "EndStream", Detail: fmt.Sprintf("subscription %d", st.n)})
+	st.end()
+	a.broadcastLocked()
+	return nil
+}
+
 // InjectFromStranger sends m to the executor from a process that claims to
 // be an agent, slave(1), at another address, and returns once the executor
 // has answered: its receiver hands a message over before answering it, so by
@@ -116,4 +141,25 @@ func (a *Agent) InjectFromStranger(m proto.Message) error {
 	}
 	a.trace.add(Entry{Dir: AtAgent, Name: "StrangerAnswered", Detail: strings.TrimSpace(status)})
 	return nil
+}
+
+// DialExecutor opens a plaintext connection to a PID executor's libprocess
+// listener, for bad input below the level of messages: garbage bytes, a
+// request cut short or trickled, a forged sender, a connection that never
+// sends anything. The caller writes to it, reads the answers and closes
+// it; the trace records the dial only.
+// It is for PID executors only: a v1 executor has no listener.
+func (a *Agent) DialExecutor() (net.Conn, error) {
+	a.mu.Lock()
+	to, wire := a.exec.pid, a.exec.wire
+	a.mu.Unlock()
+	if wire == WireV1 || to.IsZero() {
+		return nil, fmt.Errorf("agentsim: DialExecutor: the executor has no libprocess address (it is on the %q wire)", wire)
+	}
+	conn, err := net.DialTimeout("tcp", to.HostPort(), 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	a.trace.add(Entry{Dir: ToExecutor, Wire: WireV0, Name: "Injected connection", Detail: "raw, from " + conn.LocalAddr().String()})
+	return conn, nil
 }
