@@ -27,11 +27,18 @@
 //     waiting for acknowledgements; mesos-go's calls are synchronous, ours
 //     queue): acknowledged updates/s = updates / (first UPDATE received →
 //     last acknowledgement sent). Interval p50/p99: the gaps between
-//     consecutive UPDATEs arriving at the agent in that run (see
-//     BENCHMARKS.md for why this, and not an update→ack round trip). Then
+//     consecutive UPDATEs arriving at the agent in that run, the per-update
+//     cost of the send path under load (the round trip is step 5). Then
 //     VmHWM ("peak RSS after N updates").
 //  4. 16 tasks launched at once, -updates/16 updates each, the same way.
-//  5. agent death: Crash, then the time until the executor process exits
+//  5. round trips: one task of -rtt updates sent one at a time, each once
+//     the one before it was acknowledged, as the executor sees it: from its
+//     send call to its seeing the acknowledgement (ours: SendStatusUpdate
+//     to AwaitAcknowledgements returning; mesos-go v1: Send to reading the
+//     ACKNOWLEDGED event from its subscription). The executor writes them to
+//     its sandbox (bench/internal/task); p50 and p99 of the run. mesos-go
+//     v0's driver gives the executor no way to see an acknowledgement: n/a.
+//  6. agent death: Crash, then the time until the executor process exits
 //     (AgentCrashed → ExecutorExited), or "never" within -crash-timeout.
 package main
 
@@ -49,6 +56,7 @@ import (
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
+	benchtask "github.com/mesos-shim/executor/bench/internal/task"
 	"github.com/mesos-shim/executor/compat/agentsim"
 )
 
@@ -71,21 +79,32 @@ var impls = []impl{
 
 // result is one run of one implementation; a negative figure is missing.
 type result struct {
-	register   time.Duration
-	rssReg     int64 // kB
-	hwm        int64 // kB, after the single-task run
-	idleCPU    time.Duration
-	seqRate    float64
-	p50, p99   time.Duration
-	concRate   float64
-	crash      time.Duration // -1: never within the timeout
-	crashLimit time.Duration
+	register time.Duration
+	rssReg   int64 // kB
+	hwm      int64 // kB, after the single-task run
+	idleCPU  time.Duration
+	seqRate  float64
+	p50, p99 time.Duration
+	concRate float64
+	// rttP50, rttP99: update → acknowledgement one at a time, as the
+	// executor saw it; -1 when it cannot see acknowledgements (rttNA says why).
+	rttP50, rttP99 time.Duration
+	rttNA          string
+	crash          time.Duration // -1: never within the timeout
+	crashLimit     time.Duration
+}
+
+// config is one harness invocation's parameters.
+type config struct {
+	updates, roundTrips int
+	idle, crashTimeout  time.Duration
 }
 
 func main() {
 	runs := flag.Int("runs", 5, "runs of each implementation")
 	updates := flag.Int("updates", 10000, "status updates per throughput run")
 	idle := flag.Duration("idle", 5*time.Second, "idle window for the CPU figure")
+	roundTrips := flag.Int("rtt", 500, "updates sent one at a time for the round-trip figures")
 	crashTimeout := flag.Duration("crash-timeout", 3*time.Second, "how long to wait for an executor to notice the agent's death")
 	out := flag.String("o", "", "write the report (markdown) to this file too: between its\n"+
 		"harness markers if it has them, keeping the rest, else as the whole file")
@@ -102,17 +121,19 @@ func main() {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	check(build.Run())
 
+	cfg := config{updates: *updates, roundTrips: *roundTrips, idle: *idle, crashTimeout: *crashTimeout}
 	results := map[string][]result{}
 	for r := 0; r < *runs; r++ {
 		for i := range impls {
 			im := impls[(i+r)%len(impls)] // rotate the order every run
-			res, err := runOnce(filepath.Join(dir, im.bin), im.env, *updates, *idle, *crashTimeout)
+			res, err := runOnce(filepath.Join(dir, im.bin), im.env, cfg)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "run %d %s: %v\n", r+1, im.name, err)
 				continue
 			}
-			fmt.Fprintf(os.Stderr, "run %d %-12s reg=%v rss=%dkB hwm=%dkB idle=%v seq=%.0f/s p50=%v p99=%v conc=%.0f/s crash=%v\n",
-				r+1, im.name, res.register, res.rssReg, res.hwm, res.idleCPU, res.seqRate, res.p50, res.p99, res.concRate, res.crash)
+			fmt.Fprintf(os.Stderr, "run %d %-12s reg=%v rss=%dkB hwm=%dkB idle=%v seq=%.0f/s p50=%v p99=%v conc=%.0f/s rtt=%v/%v crash=%v\n",
+				r+1, im.name, res.register, res.rssReg, res.hwm, res.idleCPU, res.seqRate, res.p50, res.p99, res.concRate,
+				res.rttP50, res.rttP99, res.crash)
 			results[im.name] = append(results[im.name], res)
 		}
 	}
@@ -132,7 +153,8 @@ func check(err error) {
 	}
 }
 
-func runOnce(bin string, env []string, updates int, idle, crashTimeout time.Duration) (res result, err error) {
+func runOnce(bin string, env []string, cfg config) (res result, err error) {
+	updates, idle, crashTimeout := cfg.updates, cfg.idle, cfg.crashTimeout
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	a, err := agentsim.Start(ctx, agentsim.AgentConfig{Profile: agentsim.Newest(), ExecutorEnv: env, Output: execOutput})
@@ -213,6 +235,10 @@ func runOnce(bin string, env []string, updates int, idle, crashTimeout time.Dura
 	}
 	res.concRate, _ = rate(a.Trace().Entries(), func(id string) bool { return strings.HasPrefix(id, "c") })
 
+	if err := roundTrips(ctx, a, cfg.roundTrips, &res); err != nil {
+		return res, err
+	}
+
 	// Agent death.
 	res.crashLimit = crashTimeout
 	a.Crash()
@@ -227,8 +253,39 @@ func runOnce(bin string, env []string, updates int, idle, crashTimeout time.Dura
 }
 
 func task(id string, updates int) mesos.TaskInfo {
+	return taskWithData(id, strconv.Itoa(updates))
+}
+
+func taskWithData(id, data string) mesos.TaskInfo {
 	return mesos.TaskInfo{Name: id, TaskID: mesos.TaskID{Value: id}, AgentID: mesos.AgentID{Value: agentsim.DefaultAgentID},
-		Data: []byte(strconv.Itoa(updates))}
+		Data: []byte(data)}
+}
+
+// roundTrips runs the round-trip task and reads what the executor measured.
+func roundTrips(ctx context.Context, a *agentsim.Agent, n int, res *result) error {
+	res.rttP50, res.rttP99 = -1, -1
+	if n <= 0 {
+		res.rttNA = "not run (-rtt 0)"
+		return nil
+	}
+	if err := a.Launch(taskWithData("rtt", benchtask.RoundTripPrefix+strconv.Itoa(n))); err != nil {
+		return err
+	}
+	if _, err := a.WaitUpdate(ctx, "rtt", mesos.TASK_FINISHED); err != nil {
+		return err
+	}
+	rtts, na, err := benchtask.ReadRoundTrips(a.Directory())
+	switch {
+	case err != nil:
+		return fmt.Errorf("round trips: %w", err)
+	case na != "":
+		res.rttNA = na
+	case len(rtts) < n:
+		return fmt.Errorf("round trips: %d of %d measured", len(rtts), n)
+	default:
+		res.rttP50, res.rttP99 = percentile(rtts, 50), percentile(rtts, 99)
+	}
+	return a.WaitAllAcknowledged(ctx)
 }
 
 func launchedPID(entries []agentsim.Entry) int {

@@ -28,6 +28,14 @@ func ms(v float64) string {
 }
 func mb(v float64) string     { return fmt.Sprintf("%.1f MB", v/1024) }
 func perSec(v float64) string { return fmt.Sprintf("%.0f/s", v) }
+
+// dmsOrNA is dms, or NaN (not measurable: "n/a") for a negative d.
+func dmsOrNA(d time.Duration) float64 {
+	if d < 0 {
+		return math.NaN()
+	}
+	return dms(d)
+}
 func dms(d time.Duration) float64 {
 	if d < 0 {
 		return math.Inf(1)
@@ -48,6 +56,8 @@ var metrics = []metric{
 		target: func(o, p float64, _ map[string][]result) string { return yes(o >= 3*p, "≥ 3x best peer") }},
 	{name: "update interval at agent p50", get: func(r result) float64 { return dms(r.p50) }, format: ms},
 	{name: "update interval at agent p99", get: func(r result) float64 { return dms(r.p99) }, format: ms},
+	{name: "update → ack round trip p50 (one at a time)", get: func(r result) float64 { return dmsOrNA(r.rttP50) }, format: ms},
+	{name: "update → ack round trip p99 (one at a time)", get: func(r result) float64 { return dmsOrNA(r.rttP99) }, format: ms},
 	{name: "exec → registered", get: func(r result) float64 { return dms(r.register) }, format: ms,
 		target: func(o, _ float64, _ map[string][]result) string { return yes(o < 5, "< 5 ms median") }},
 	{name: "RSS after registration", get: func(r result) float64 { return float64(r.rssReg) }, format: mb,
@@ -83,9 +93,15 @@ func render(results map[string][]result, runs, updates int, idle, crashTimeout t
 		for _, im := range impls {
 			var xs []float64
 			for _, r := range results[im.name] {
-				xs = append(xs, m.get(r))
+				if x := m.get(r); !math.IsNaN(x) { // NaN: not measurable
+					xs = append(xs, x)
+				}
 			}
-			if len(xs) == 0 {
+			switch {
+			case len(xs) == 0 && len(results[im.name]) > 0:
+				b.WriteString(" n/a |")
+				continue
+			case len(xs) == 0:
 				b.WriteString(" no run |")
 				continue
 			}
@@ -121,6 +137,11 @@ func render(results map[string][]result, runs, updates int, idle, crashTimeout t
 			}
 		}
 		fmt.Fprintf(&b, " %s |\n", strings.Join(verdicts, "; "))
+	}
+	for _, im := range impls {
+		if rs := results[im.name]; len(rs) > 0 && rs[0].rttNA != "" {
+			fmt.Fprintf(&b, "\nRound trips of %s: n/a, %s.\n", im.name, rs[0].rttNA)
+		}
 	}
 	return b.String()
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/mesos-shim/executor/compat/agentsim"
 )
 
@@ -75,4 +77,22 @@ func TestSplice(t *testing.T) {
 	if got := splice("no markers", "new\n"); got != "new\n" {
 		t.Errorf("splice without markers = %q", got)
 	}
+}
+
+// A figure an implementation cannot measure is n/a, says why, and is never
+// the best peer.
+func TestRenderNotMeasurable(t *testing.T) {
+	ours := result{rttP50: 200 * time.Microsecond, rttP99: time.Millisecond}
+	v0 := result{rttP50: -1, rttP99: -1, rttNA: "no callback"}
+	v1 := result{rttP50: 400 * time.Microsecond, rttP99: 2 * time.Millisecond}
+	out := render(map[string][]result{"ours-v0": {ours}, "ours-v1": {ours}, "mesos-go-v0": {v0}, "mesos-go-v1": {v1}},
+		1, 1, time.Second, time.Second, "cmd")
+	var row string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "| update → ack round trip p50") {
+			row = l
+		}
+	}
+	require.Equal(t, "| update → ack round trip p50 (one at a time) | 0.200 ms | 0.200 ms | n/a | 0.400 ms | 0.50x | 0.50x |  |", row)
+	require.Contains(t, out, "Round trips of mesos-go-v0: n/a, no callback.")
 }

@@ -2,16 +2,19 @@
 // v0.0.11's api/v0/executor driver (legacy wire). On each LaunchTask it sends
 // K TASK_RUNNING updates (K is the task's data, in decimal), each as soon as
 // SendStatusUpdate returns, then TASK_FINISHED. It stops on Shutdown and,
-// to give it every chance to notice a lost agent, on Disconnected.
+// to give it every chance to notice a lost agent, on Disconnected. It cannot
+// measure round trips ("rtt:K" tasks): the driver consumes acknowledgements
+// without telling the executor.
 package main
 
 import (
 	"fmt"
 	"os"
-	"strconv"
 
 	exec "github.com/mesos/mesos-go/api/v0/executor"
 	mesos "github.com/mesos/mesos-go/api/v0/mesosproto"
+
+	"github.com/mesos-shim/executor/bench/internal/task"
 )
 
 type executor struct{}
@@ -21,8 +24,12 @@ func (executor) Registered(exec.ExecutorDriver, *mesos.ExecutorInfo, *mesos.Fram
 func (executor) Reregistered(exec.ExecutorDriver, *mesos.SlaveInfo) {}
 func (executor) Disconnected(d exec.ExecutorDriver)                 { d.Stop() }
 func (executor) LaunchTask(d exec.ExecutorDriver, t *mesos.TaskInfo) {
-	k, _ := strconv.Atoi(string(t.Data))
+	k, roundTrips := task.Parse(t.Data)
 	id := t.TaskId
+	if roundTrips {
+		task.WriteNotObservable("mesos-go v0's driver consumes acknowledgements without a callback")
+		k = 0
+	}
 	go func() {
 		for i := 0; i < k; i++ {
 			d.SendStatusUpdate(&mesos.TaskStatus{TaskId: id, State: mesos.TaskState_TASK_RUNNING.Enum()})

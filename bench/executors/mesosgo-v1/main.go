@@ -4,8 +4,11 @@
 // is the task's data, in decimal), each as soon as the previous UPDATE call
 // has been answered (the library's Send is synchronous), then TASK_FINISHED;
 // tasks run concurrently. Updates are kept until ACKNOWLEDGED, as they must
-// be for a re-SUBSCRIBE. It exits on SHUTDOWN or when the subscription ends
-// (no checkpointing: no re-subscription).
+// be for a re-SUBSCRIBE. A task whose data is "rtt:K" sends its K updates
+// one at a time instead, each once the ACKNOWLEDGED event of the one before
+// it has been read from the subscription, and writes the round trips to
+// bench-roundtrips before its TASK_FINISHED. It exits on SHUTDOWN or when
+// the subscription ends (no checkpointing: no re-subscription).
 package main
 
 import (
@@ -14,7 +17,6 @@ import (
 	"log"
 	"net/url"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -25,6 +27,8 @@ import (
 	"github.com/mesos/mesos-go/api/v1/lib/executor/config"
 	"github.com/mesos/mesos-go/api/v1/lib/httpcli"
 	"github.com/mesos/mesos-go/api/v1/lib/httpcli/httpexec"
+
+	"github.com/mesos-shim/executor/bench/internal/task"
 )
 
 func main() {
@@ -47,13 +51,18 @@ func main() {
 
 	var mu sync.Mutex
 	unacked := map[string]executor.Call_Update{}
-	update := func(id mesos.TaskID, st mesos.TaskState) {
+	acked := map[string]chan struct{}{} // closed when that update is acknowledged
+	// update sends one update; a non-nil ack is closed once it is acknowledged.
+	update := func(id mesos.TaskID, st mesos.TaskState, ack chan struct{}) {
 		u := make([]byte, 16)
 		rand.Read(u)
 		upd := calls.Update(mesos.TaskStatus{TaskID: id, State: st.Enum(), Source: mesos.SOURCE_EXECUTOR.Enum(),
 			ExecutorID: &mesos.ExecutorID{Value: cfg.ExecutorID}, UUID: u})
 		mu.Lock()
 		unacked[string(u)] = *upd.Update
+		if ack != nil {
+			acked[string(u)] = ack
+		}
 		mu.Unlock()
 		resp, err := cli.Send(context.Background(), calls.NonStreaming(upd))
 		if resp != nil {
@@ -78,16 +87,35 @@ func main() {
 		switch e.GetType() {
 		case executor.Event_LAUNCH:
 			t := e.Launch.Task
-			k, _ := strconv.Atoi(string(t.Data))
+			k, roundTrips := task.Parse(t.Data)
 			go func() {
-				for i := 0; i < k; i++ {
-					update(t.TaskID, mesos.TASK_RUNNING)
+				if roundTrips {
+					rtts := make([]time.Duration, 0, k)
+					for i := 0; i < k; i++ {
+						ack := make(chan struct{})
+						t0 := time.Now()
+						update(t.TaskID, mesos.TASK_RUNNING, ack)
+						<-ack
+						rtts = append(rtts, time.Since(t0))
+					}
+					if err := task.WriteRoundTrips(rtts); err != nil {
+						log.Print(err)
+					}
+					k = 0
 				}
-				update(t.TaskID, mesos.TASK_FINISHED)
+				for i := 0; i < k; i++ {
+					update(t.TaskID, mesos.TASK_RUNNING, nil)
+				}
+				update(t.TaskID, mesos.TASK_FINISHED, nil)
 			}()
 		case executor.Event_ACKNOWLEDGED:
+			u := string(e.Acknowledged.UUID)
 			mu.Lock()
-			delete(unacked, string(e.Acknowledged.UUID))
+			delete(unacked, u)
+			if ack, ok := acked[u]; ok {
+				close(ack)
+				delete(acked, u)
+			}
 			mu.Unlock()
 		case executor.Event_SHUTDOWN:
 			return
