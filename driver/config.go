@@ -101,6 +101,14 @@ type Config struct {
 	// subscription before falling back to the legacy wire (0.25 and 0.26
 	// agents have a stub endpoint that never answers). Zero: 10 s.
 	SubscribeTimeout time.Duration
+	// CallTimeout bounds how long the v1 wire waits for the agent to
+	// answer while calls are outstanding on its calls connection (and for
+	// that connection to open). Past it, the agent is taken to be
+	// unreachable, as when its host goes silent without closing the
+	// sockets: the driver drops both connections and handles the loss as
+	// a broken event stream (Disconnected, then a new subscription with the
+	// unacknowledged updates). Zero: 10 s.
+	CallTimeout time.Duration
 	// MaxEventBytes bounds one v1 event. Zero: 256 MiB.
 	MaxEventBytes int
 	// JSON speaks JSON on the v1 wire instead of protobuf.

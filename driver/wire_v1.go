@@ -51,32 +51,29 @@ type v1Hooks struct {
 
 // httpWire speaks the v1 executor HTTP API: SUBSCRIBE on its own
 // connection, whose RecordIO event stream is read as it arrives, and every
-// other call in order on a second persistent connection.
+// other call in order, pipelined, on a second persistent connection
+// (wire_v1_calls.go).
 type httpWire struct {
-	post     func(gen int, in core.Input)
-	url      string
-	codec    httpapi.Codec
-	token    string
-	maxEvent int
-	hooks    v1Hooks
-	stream   *http.Client
-	calls    *http.Client
+	post        func(gen int, in core.Input)
+	url         string
+	codec       httpapi.Codec
+	token       string
+	maxEvent    int
+	hooks       v1Hooks
+	stream      *http.Client
+	callsTo     callsTarget
+	callTimeout time.Duration
 
 	mu         sync.Mutex
-	gen        int                // subscription generation; older ones are stale
-	subscribed bool               // subscription gen has sent SUBSCRIBED and still runs
-	cancel     context.CancelFunc // of the current subscription
-	queue      []queuedCall
+	gen        int                     // subscription generation; older ones are stale
+	subscribed bool                    // subscription gen has sent SUBSCRIBED and still runs
+	cancel     context.CancelCauseFunc // of the current subscription
+	calls      callQueue
 	heartbeat  heartbeatState
 	closed     bool
-	wake       chan struct{}
+	wake       chan struct{} // has the calls sender look at its queue
 	done       chan struct{}
 	wg         sync.WaitGroup
-}
-
-type queuedCall struct {
-	gen  int
-	call *executor.Call
 }
 
 type heartbeatState int
@@ -96,19 +93,25 @@ func newHTTPWire(cfg Config, post func(int, core.Input), hooks v1Hooks) (*httpWi
 		scheme = "https"
 	}
 	w := &httpWire{
-		post:     post,
-		url:      scheme + "://" + cfg.AgentEndpoint + "/api/v1/executor",
-		codec:    codecFor(cfg),
-		token:    cfg.AuthToken,
-		maxEvent: cfg.MaxEventBytes,
-		hooks:    hooks,
-		stream:   &http.Client{Transport: newTransport(tlsCfg)},
-		calls:    &http.Client{Transport: newTransport(tlsCfg), Timeout: time.Minute},
-		wake:     make(chan struct{}, 1),
-		done:     make(chan struct{}),
+		post:        post,
+		url:         scheme + "://" + cfg.AgentEndpoint + "/api/v1/executor",
+		codec:       codecFor(cfg),
+		token:       cfg.AuthToken,
+		maxEvent:    cfg.MaxEventBytes,
+		hooks:       hooks,
+		stream:      &http.Client{Transport: newTransport(tlsCfg)},
+		callTimeout: cfg.CallTimeout,
+		wake:        make(chan struct{}, 1),
+		done:        make(chan struct{}),
+	}
+	if w.callsTo, err = newCallsTarget(cfg.AgentEndpoint, tlsCfg, w.codec, w.token); err != nil {
+		return nil, fmt.Errorf("driver: v1 calls to %s: %w", cfg.AgentEndpoint, err)
 	}
 	if w.maxEvent == 0 {
 		w.maxEvent = defaultMaxEventBytes
+	}
+	if w.callTimeout <= 0 {
+		w.callTimeout = defaultCallTimeout
 	}
 	w.wg.Add(2)
 	go w.sendCalls()
@@ -163,19 +166,6 @@ func (w *httpWire) send(c *executor.Call) error {
 	return nil
 }
 
-func (w *httpWire) enqueue(c *executor.Call) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return
-	}
-	w.queue = append(w.queue, queuedCall{gen: w.gen, call: c})
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
-
 // subscribe starts a new subscription, ending the current one. Calls still
 // queued for the old one are dropped: every update among them is still
 // unacknowledged in the core and rides the new SUBSCRIBE.
@@ -189,19 +179,20 @@ func (w *httpWire) subscribe(c *executor.Call) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.cancel != nil {
-		w.cancel()
+		w.cancel(nil)
 	}
 	w.gen++
 	w.subscribed = false
-	w.queue = nil
 	// The agent may have restarted: a kept-alive calls connection to its
 	// predecessor is dead, and would cost the first call after this
-	// subscription a failed POST and a retry.
-	w.calls.CloseIdleConnections()
+	// subscription a failed write and a retry. Calls in flight on it were
+	// of the replaced subscription.
+	w.calls.drop()
+	w.wakeSender()
 	if w.closed {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	w.cancel = cancel
 	gen := w.gen
 	if err != nil {
@@ -232,7 +223,11 @@ func (w *httpWire) runSubscription(ctx context.Context, gen int, body []byte) {
 	f := w.readSubscription(ctx, gen, body)
 	w.setSubscribed(gen, false)
 	if ctx.Err() != nil {
-		return // replaced or closed: nothing to report
+		var lost *callsLost
+		if !errors.As(context.Cause(ctx), &lost) {
+			return // replaced or closed: nothing to report
+		}
+		f = subscribeFailure{cause: lost.Error(), retry: true, everSawV1: true}
 	}
 	if w.hooks.failed != nil && !f.everSawV1 && w.hooks.failed(f) {
 		return
@@ -317,10 +312,7 @@ func (w *httpWire) setSubscribed(gen int, live bool) {
 	}
 	w.subscribed = live
 	if live {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
+		w.wakeSender()
 	}
 }
 
@@ -334,9 +326,9 @@ func (w *httpWire) stop() {
 	}
 	w.closed = true
 	if w.cancel != nil {
-		w.cancel()
+		w.cancel(nil)
 	}
-	w.queue = nil
+	w.calls.drop()
 	close(w.done)
 }
 
@@ -345,5 +337,4 @@ func (w *httpWire) close() {
 	w.stop()
 	w.wg.Wait()
 	w.stream.CloseIdleConnections()
-	w.calls.CloseIdleConnections()
 }
