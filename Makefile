@@ -38,7 +38,9 @@ bench:
 soak:
 	$(GO) run ./cmd/soak -cycles 100 -updates 10000 -tasks 16 -o $${TMPDIR:-/tmp}/soak.md
 
-## fuzz: each fuzz target for $(FUZZTIME).
+## fuzz: each fuzz target for $(FUZZTIME), then a table per target of executions, new inputs and
+## crashers; FUZZPARALLEL=n workers per target, FUZZREPORT=file also writes the table there,
+## FUZZTARGETS=regexp picks targets (see scripts/fuzz.sh). Fails if any target fails.
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)
 
