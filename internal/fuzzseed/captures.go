@@ -27,6 +27,7 @@ type Exchange struct {
 	Req      *http.Request
 	Body     []byte         // the request body, de-chunked
 	Resp     *http.Response // nil when the capture holds no answer
+	RespRaw  []byte         // the answer exactly as sent, cut where the capture ends
 	RespBody []byte         // de-chunked, cut where the capture ends
 }
 
@@ -144,9 +145,9 @@ func startsRequest(data []byte) bool {
 func connection(data []byte, back *pcap.Stream) ([]Exchange, error) {
 	src := bytes.NewReader(data)
 	br := bufio.NewReader(src)
-	var resps *bufio.Reader
+	var resps *reader
 	if back != nil && len(back.Data) > 0 {
-		resps = bufio.NewReader(bytes.NewReader(back.Data))
+		resps = newReader(back.Data)
 	}
 	var out []Exchange
 	for start := 0; start < len(data); {
@@ -161,15 +162,32 @@ func connection(data []byte, back *pcap.Stream) ([]Exchange, error) {
 		end := len(data) - src.Len() - br.Buffered()
 		x := Exchange{Raw: data[start:end:end], Req: req, Body: body}
 		if resps != nil {
-			if x.Resp, x.RespBody, err = response(resps, req); err != nil {
+			from := resps.offset()
+			if x.Resp, x.RespBody, err = response(resps.br, req); err != nil {
 				return nil, fmt.Errorf("answer to request at byte %d: %w", start, err)
 			}
+			to := resps.offset()
+			x.RespRaw = back.Data[from:to:to]
 		}
 		out = append(out, x)
 		start = end
 	}
 	return out, nil
 }
+
+// reader reads data and knows how much of it it has consumed.
+type reader struct {
+	data []byte
+	src  *bytes.Reader
+	br   *bufio.Reader
+}
+
+func newReader(data []byte) *reader {
+	src := bytes.NewReader(data)
+	return &reader{data: data, src: src, br: bufio.NewReader(src)}
+}
+
+func (r *reader) offset() int { return len(r.data) - r.src.Len() - r.br.Buffered() }
 
 func response(r *bufio.Reader, req *http.Request) (*http.Response, []byte, error) {
 	if _, err := r.Peek(1); err == io.EOF {
