@@ -26,6 +26,7 @@ type Conn struct {
 	closing chan struct{}
 	once    sync.Once
 	done    chan struct{} // closed when the reading goroutine has returned
+	wdl     time.Time     // the write deadline set last
 }
 
 // NewConn starts reading responses on nc. Results buffers up to window of
@@ -64,18 +65,26 @@ func (c *Conn) read(rr *ResponseReader) {
 // response with Close set, nothing more is delivered.
 func (c *Conn) Results() <-chan Result { return c.results }
 
-// Write adds one request to the write buffer; it may write to the
+// Write adds one request to the write buffer (Write and Flush belong to
+// one goroutine); it may write to the
 // connection when the buffer fills. A write that blocks past deadline (the
 // peer stopped reading) fails with a timeout error.
 func (c *Conn) Write(h RequestHead, body []byte, deadline time.Time) error {
-	c.nc.SetWriteDeadline(deadline)
+	c.setWriteDeadline(deadline)
 	return WriteRequest(c.bw, h, body)
 }
 
 // Flush sends what Write buffered.
 func (c *Conn) Flush(deadline time.Time) error {
-	c.nc.SetWriteDeadline(deadline)
+	c.setWriteDeadline(deadline)
 	return c.bw.Flush()
+}
+
+func (c *Conn) setWriteDeadline(t time.Time) {
+	if !t.Equal(c.wdl) {
+		c.nc.SetWriteDeadline(t)
+		c.wdl = t
+	}
 }
 
 // Close closes the connection and waits for the reading goroutine to
