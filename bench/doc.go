@@ -3,5 +3,7 @@
 // that runs them side by side against the simulated agent and writes
 // BENCHMARKS.md (bench/cmd/harness), and BenchmarkSendStatusUpdate, the
 // allocations and bytes of one status update through an in-process driver.
-// Nothing here is imported by the library.
+// bench/cmd/floor measures the floor under those figures: a Go process's
+// start-up, memory and page faults on the machine, without executor logic
+// (the programs of bench/floor). Nothing here is imported by the library.
 package bench

@@ -4,7 +4,7 @@
 // (agentsim, profile Newest(), which offers both wires), alternating the
 // implementations run after run so that machine drift affects all alike.
 //
-//	go run ./bench/cmd/harness [-runs 5] [-updates 10000] [-idle 5s] [-o BENCHMARKS.md]
+//	go run ./bench/cmd/harness [-runs 5] [-updates 10000] [-idle 5s] [-static] [-o BENCHMARKS.md]
 //
 // Implementations:
 //
@@ -109,6 +109,7 @@ func main() {
 	out := flag.String("o", "", "write the report (markdown) to this file too: between its\n"+
 		"harness markers if it has them, keeping the rest, else as the whole file")
 	verbose := flag.Bool("v", false, "show the executors' output")
+	static := flag.Bool("static", false, "build the executors with CGO_ENABLED=0 (static, without libc)")
 	flag.Parse()
 	if *verbose {
 		execOutput = os.Stderr
@@ -119,6 +120,9 @@ func main() {
 	defer os.RemoveAll(dir)
 	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "./bench/executors/...")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if *static {
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
 	check(build.Run())
 
 	cfg := config{updates: *updates, roundTrips: *roundTrips, idle: *idle, crashTimeout: *crashTimeout}
