@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mesos-shim/executor/logging"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/mesos/mesos-go/api/v1/lib/executor"
 
 	"github.com/mesos-shim/executor/compat/httpapi"
@@ -74,10 +75,35 @@ const (
 	defaultCallTimeout = 10 * time.Second
 )
 
-// queuedCall is a call of the current subscription, encoded once.
+// queuedCall is a call of the current subscription, encoded once. Only
+// what the logs name of it is kept besides: a burst can queue thousands.
 type queuedCall struct {
-	call *executor.Call
+	what callName
 	body []byte
+}
+
+// callName names a call in logs.
+type callName struct {
+	typ   executor.Call_Type
+	task  string // UPDATE only, as the uuid and state
+	uuid  []byte
+	state mesos.TaskState
+}
+
+func nameCall(c *executor.Call) callName {
+	n := callName{typ: c.Type}
+	if c.Type == executor.Call_UPDATE && c.Update != nil {
+		s := &c.Update.Status
+		n.task, n.uuid, n.state = s.TaskID.Value, s.UUID, s.GetState()
+	}
+	return n
+}
+
+func (n callName) String() string {
+	if n.typ == executor.Call_UPDATE {
+		return fmt.Sprintf("UPDATE %s of task %s (uuid %x)", n.state, n.task, n.uuid)
+	}
+	return n.typ.String()
 }
 
 // callQueue is the calls of the current subscription not yet settled, in
@@ -144,7 +170,7 @@ func (w *httpWire) enqueue(c *executor.Call) {
 	if w.closed {
 		return
 	}
-	w.calls.calls = append(w.calls.calls, queuedCall{call: c, body: body})
+	w.calls.calls = append(w.calls.calls, queuedCall{what: nameCall(c), body: body})
 	w.wakeSender()
 }
 
@@ -303,7 +329,7 @@ func (w *httpWire) answered(conn *callsConn, r httppipe.Result) (time.Time, bool
 	}
 	qc := q.calls[q.next]
 	w.mu.Unlock()
-	retry := w.judge(qc.call, r.Response.Status, r.Response.Body)
+	retry := w.judge(qc.what, r.Response.Status, r.Response.Body)
 	return w.apply(conn, retry, r.Response)
 }
 
@@ -393,7 +419,7 @@ func (w *httpWire) checkSilence(conn *callsConn) {
 	var n int
 	var first string
 	if silent {
-		n, first = q.outstanding(), describeCall(q.calls[q.next].call)
+		n, first = q.outstanding(), q.calls[q.next].what.String()
 	}
 	w.mu.Unlock()
 	if silent {
@@ -428,9 +454,9 @@ func (e *callsLost) Error() string { return e.cause }
 
 // judge classifies the agent's answer to c and logs what is not a plain
 // acceptance; it reports whether c is to be sent again.
-func (w *httpWire) judge(c *executor.Call, status int, msg []byte) (retry bool) {
+func (w *httpWire) judge(c callName, status int, msg []byte) (retry bool) {
 	err := httpapi.ClassifyResponse(status, msg, false)
-	if c.Type == executor.Call_HEARTBEAT && err != nil {
+	if c.typ == executor.Call_HEARTBEAT && err != nil {
 		logging.Warningf("driver: agent refused a HEARTBEAT call: %v", err)
 		return false
 	}
@@ -439,20 +465,12 @@ func (w *httpWire) judge(c *executor.Call, status int, msg []byte) (retry bool) 
 	case err == nil:
 		return false
 	case errors.As(err, &apiErr) && apiErr.Kind == httpapi.Retry:
-		logging.V(1).Infof("driver: agent refused %s for now (%d); retrying", describeCall(c), status)
+		logging.V(1).Infof("driver: agent refused %s for now (%d); retrying", c, status)
 		return true
 	default:
-		logging.Errorf("driver: agent rejected %s: %v", describeCall(c), err)
+		logging.Errorf("driver: agent rejected %s: %v", c, err)
 		return false
 	}
-}
-
-func describeCall(c *executor.Call) string {
-	if c.Type == executor.Call_UPDATE && c.Update != nil {
-		s := c.Update.Status
-		return fmt.Sprintf("UPDATE %s of task %s (uuid %x)", s.GetState(), s.TaskID.Value, s.UUID)
-	}
-	return c.Type.String()
 }
 
 // heartbeatSeen: only agents from 1.8 on send HEARTBEAT events, and they
