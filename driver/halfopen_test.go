@@ -30,6 +30,20 @@ func TestHalfOpenConnectionIsLeftForAFreshOne(t *testing.T) {
 		t.Logf("reregistered %v after the Reconnect", latency)
 		h.recovered()
 	})
+	t.Run("v1", func(t *testing.T) {
+		// On v1 nothing comes from a restarted agent: the executor learns
+		// of the silence from an update left unanswered for CallTimeout,
+		// drops the stream and the calls connection, and subscribes again
+		// on fresh ones, inside the agent's window.
+		h := startHalfOpen(t, driver.ProtocolV1, agentsim.AgentConfig{Checkpoint: true},
+			func(c *driver.Config) { c.CallTimeout = 500 * time.Millisecond })
+		h.swallow()
+		sendRunning(t, h.driver, "into the silence")
+		latency, err := h.agent.Restart(h.ctx, true)
+		require.NoError(t, err)
+		t.Logf("resubscribed %v after the agent listened again", latency)
+		h.recovered()
+	})
 }
 
 type halfOpen struct {
