@@ -81,6 +81,8 @@ func startHalfOpen(t *testing.T, wire driver.Protocol, cfg agentsim.AgentConfig,
 	require.NoError(t, err)
 	t.Cleanup(func() { d.Stop(); d.Join() })
 	rec.waitFor(t, "LaunchTask t1")
+	_, err = agent.WaitUpdate(ctx, "t1", mesos.TASK_RUNNING) // so every connection is open before the swallow
+	require.NoError(t, err)
 	require.NoError(t, d.AwaitAcknowledgements(ctx))
 	require.NotZero(t, proxy.Stats().Opened, "the executor reaches the agent through the proxy")
 	return &halfOpen{t: t, ctx: ctx, agent: agent, proxy: proxy, driver: d}
