@@ -97,9 +97,11 @@ type Config struct {
 	// AgentSetGracePeriod says the agent exported the shutdown grace
 	// period, as agents do from 0.28 on.
 	AgentSetGracePeriod bool
-	// SubscribeTimeout bounds the wait for SUBSCRIBED on a first v1
-	// subscription before falling back to the legacy wire (0.25 and 0.26
-	// agents have a stub endpoint that never answers). Zero: 10 s.
+	// SubscribeTimeout bounds the wait for SUBSCRIBED after a v1
+	// SUBSCRIBE. On the first subscription of a negotiated wire, the driver
+	// then falls back to the legacy wire (0.25 and 0.26 agents have a stub
+	// endpoint that never answers); on any other, it drops the silent
+	// connection and subscribes again on a fresh one. Zero: 10 s.
 	SubscribeTimeout time.Duration
 	// CallTimeout bounds how long the v1 wire waits for the agent to
 	// answer while calls are outstanding on its calls connection (and for

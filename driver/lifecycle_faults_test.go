@@ -52,11 +52,13 @@ func TestAgentBackWithoutTheCheckpointShutsTheExecutorDown(t *testing.T) {
 	}
 }
 
-// The agent receives the registration and never answers it. The driver
-// does not register again on its own (a second RegisterExecutorMessage to
-// an agent that did take the first gets the executor shut down), stays
-// responsive, and stops when told to; the agent would destroy it after
-// --executor_registration_timeout.
+// The agent receives the registration and never answers it. On the legacy
+// wire the driver does not register again (a second RegisterExecutorMessage
+// to an agent that did take the first gets the executor shut down); on v1
+// it subscribes again, on a fresh connection, each time SubscribeTimeout
+// passes without SUBSCRIBED (the agent closes an older subscription when a
+// new one comes). Either way it stays responsive and stops when told to;
+// the agent would destroy it after --executor_registration_timeout.
 func TestRegistrationNeverAnswered(t *testing.T) {
 	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
 		t.Run(string(wire), func(t *testing.T) {
@@ -70,7 +72,8 @@ func TestRegistrationNeverAnswered(t *testing.T) {
 			agent.StallSubscribes(1000)
 			rec := newRecorder()
 			d := startInProcess(t, agent, rec, wire, func(c *driver.Config) { c.SubscribeTimeout = 200 * time.Millisecond })
-			require.NoError(t, agent.WaitFaults(ctx, 1), "the agent got the registration or subscription")
+			attempts := map[driver.Protocol]int{driver.ProtocolV0: 1, driver.ProtocolV1: 3}[wire]
+			require.NoError(t, agent.WaitFaults(ctx, attempts), "the agent got the registration, or three subscriptions")
 			_, err = d.Stop()
 			require.NoError(t, err)
 			_, err = d.Join()

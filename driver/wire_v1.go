@@ -63,10 +63,14 @@ type httpWire struct {
 	stream      *http.Client
 	callsTo     callsTarget
 	callTimeout time.Duration
+	// silentAfter bounds the wait for SUBSCRIBED on a subscription that
+	// negotiation does not watch (see watchForSilence).
+	silentAfter time.Duration
 
 	mu         sync.Mutex
 	gen        int                     // subscription generation; older ones are stale
 	subscribed bool                    // subscription gen has sent SUBSCRIBED and still runs
+	everWorked bool                    // some subscription has sent SUBSCRIBED
 	cancel     context.CancelCauseFunc // of the current subscription
 	calls      callQueue
 	heartbeat  heartbeatState
@@ -101,6 +105,7 @@ func newHTTPWire(cfg Config, post func(int, core.Input), hooks v1Hooks) (*httpWi
 		hooks:       hooks,
 		stream:      &http.Client{Transport: newTransport(tlsCfg)},
 		callTimeout: cfg.CallTimeout,
+		silentAfter: cfg.SubscribeTimeout,
 		wake:        make(chan struct{}, 1),
 		done:        make(chan struct{}),
 	}
@@ -112,6 +117,9 @@ func newHTTPWire(cfg Config, post func(int, core.Input), hooks v1Hooks) (*httpWi
 	}
 	if w.callTimeout <= 0 {
 		w.callTimeout = defaultCallTimeout
+	}
+	if w.silentAfter <= 0 {
+		w.silentAfter = defaultSubscribeTimeout
 	}
 	w.wg.Add(2)
 	go w.sendCalls()
@@ -201,6 +209,39 @@ func (w *httpWire) subscribe(c *executor.Call) {
 	}
 	w.wg.Add(1)
 	go w.runSubscription(ctx, gen, body)
+	w.watchForSilence(ctx, gen, cancel)
+}
+
+// silentSubscription ends a subscription whose stream never brought
+// SUBSCRIBED.
+type silentSubscription struct{ after time.Duration }
+
+func (s *silentSubscription) Error() string {
+	return fmt.Sprintf("no SUBSCRIBED within %v of SUBSCRIBE (Config.SubscribeTimeout)", s.after)
+}
+
+// watchForSilence ends subscription gen if SUBSCRIBED has not come within
+// silentAfter, so that it is tried again on a fresh connection: an agent
+// that took the SUBSCRIBE answers at once, and one that did not (a stuck
+// or half-open connection) would otherwise hold the executor until the
+// agent destroys it. A SUBSCRIBE may be repeated safely, unlike a legacy
+// registration: the agent closes the previous subscription. Until v1 has
+// worked once, a negotiated wire leaves this to the negotiator, which
+// falls back to the legacy wire instead (0.25 and 0.26 agents have a stub
+// that never answers).
+func (w *httpWire) watchForSilence(ctx context.Context, gen int, cancel context.CancelCauseFunc) {
+	if w.hooks.failed != nil && !w.everWorked { // called with w.mu held
+		return
+	}
+	t := time.AfterFunc(w.silentAfter, func() {
+		w.mu.Lock()
+		silent := gen == w.gen && !w.subscribed
+		w.mu.Unlock()
+		if silent {
+			cancel(&silentSubscription{after: w.silentAfter})
+		}
+	})
+	context.AfterFunc(ctx, func() { t.Stop() })
 }
 
 func (w *httpWire) request(ctx context.Context, body []byte) (*http.Request, error) {
@@ -224,10 +265,16 @@ func (w *httpWire) runSubscription(ctx context.Context, gen int, body []byte) {
 	w.setSubscribed(gen, false)
 	if ctx.Err() != nil {
 		var lost *callsLost
-		if !errors.As(context.Cause(ctx), &lost) {
+		var silent *silentSubscription
+		switch cause := context.Cause(ctx); {
+		case errors.As(cause, &lost):
+			f = subscribeFailure{cause: lost.Error(), retry: true, everSawV1: true}
+		case errors.As(cause, &silent):
+			logging.Warningf("driver: %v: subscribing again", silent)
+			f = subscribeFailure{cause: silent.Error(), retry: true}
+		default:
 			return // replaced or closed: nothing to report
 		}
-		f = subscribeFailure{cause: lost.Error(), retry: true, everSawV1: true}
 	}
 	if w.hooks.failed != nil && !f.everSawV1 && w.hooks.failed(f) {
 		return
@@ -312,6 +359,7 @@ func (w *httpWire) setSubscribed(gen int, live bool) {
 	}
 	w.subscribed = live
 	if live {
+		w.everWorked = true
 		w.wakeSender()
 	}
 }
