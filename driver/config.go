@@ -223,3 +223,25 @@ func (r *envReader) protocol(name string) Protocol {
 		return ProtocolAuto
 	}
 }
+
+// String prints the configuration with AuthToken hidden, so that logging a
+// Config (%v, %+v, %s) never leaks the executor's token.
+func (c Config) String() string {
+	type fields Config // without the methods, so that Sprintf does not recurse
+	c.AuthToken = redacted(c.AuthToken)
+	return fmt.Sprintf("%+v", fields(c))
+}
+
+// GoString is String for %#v.
+func (c Config) GoString() string {
+	type fields Config
+	c.AuthToken = redacted(c.AuthToken)
+	return fmt.Sprintf("%#v", fields(c))
+}
+
+func redacted(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return fmt.Sprintf("[%d bytes, not shown]", len(secret))
+}

@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -125,4 +126,17 @@ func TestChooseWireFollowsTheAgentsGeneration(t *testing.T) {
 			require.Contains(t, got.reason, c.reason)
 		})
 	}
+}
+
+// A Config printed any way hides the executor's token.
+func TestPrintingAConfigHidesTheToken(t *testing.T) {
+	const token = "eyJhbGciOi.secret-part.signature"
+	cfg := Config{ExecutorID: "e1", AuthToken: token}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(verb, cfg)
+		require.NotContains(t, out, "secret-part", verb)
+		require.Contains(t, out, "e1", verb)
+		require.Contains(t, out, "not shown", verb)
+	}
+	require.NotContains(t, fmt.Sprintf("%v", &cfg), "secret-part", "through a pointer")
 }
