@@ -6,8 +6,8 @@
 // It builds the programs of bench/floor and the benchmark's executors
 // (-static: with CGO_ENABLED=0, a static binary without libc) and runs each
 // -n times as the simulated agent launches an executor (os/exec, in turn):
-// the time from exec (Start returned) to the program's first line of
-// output, and the memory it reports. The executors get no MESOS_
+// the time from fork/exec (just before Start) to the program's first line
+// of output, and the memory it reports. The executors get no MESOS_
 // environment, so they print their error and exit: exec → main plus reading
 // the environment. Minor faults are the process's own (getrusage), from
 // exec to exit. churn gives the peak RSS growth of a burst of garbage with
@@ -46,7 +46,7 @@ var programs = []program{
 
 // outcome is one run of a program.
 type outcome struct {
-	took   time.Duration // exec → first line
+	took   time.Duration // fork/exec → first line
 	minflt int64
 	fields map[string]int64 // name=value fields of the line
 }
@@ -67,7 +67,7 @@ func main() {
 		check(build.Run())
 	}
 	cmd := "go run ./bench/cmd/floor " + strings.Join(os.Args[1:], " ")
-	fmt.Printf("Produced by `%s` (%d runs of each; exec → first output line: median (min)).\n\n", strings.TrimSpace(cmd), *n)
+	fmt.Printf("Produced by `%s` (%d runs of each; fork/exec → first output line: median (min)).\n\n", strings.TrimSpace(cmd), *n)
 	fmt.Println("| program | what | exec → output | minor faults | VmRSS | RssAnon | RssFile | peak RSS growth |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, p := range programs {
@@ -104,7 +104,7 @@ func main() {
 		"file page already in the page cache (with the 64 KB the kernel maps around it).\n", float64(anon[2])/1e3, float64(file[2])/1e3)
 }
 
-// run starts bin and returns the time from exec to its first line of
+// run starts bin and returns the time from fork/exec to its first line of
 // output, its minor faults and the name=value fields of that line (the
 // executors print an error: none).
 func run(bin string, args []string) (outcome, error) {
@@ -115,10 +115,10 @@ func run(bin string, args []string) (outcome, error) {
 		return outcome{}, err
 	}
 	c.Stderr = c.Stdout
+	t0 := time.Now() // before, not after, Start: the child may be done before Start returns
 	if err := c.Start(); err != nil {
 		return outcome{}, err
 	}
-	t0 := time.Now()
 	line, _ := bufio.NewReader(out).ReadString('\n')
 	o := outcome{took: time.Since(t0), fields: map[string]int64{}}
 	c.Wait()
