@@ -1,9 +1,6 @@
 package httpapi
 
-import (
-	"fmt"
-	"net/http"
-)
+import "fmt"
 
 // Kind classifies an unexpected answer to a call, for the driver to branch
 // on.
@@ -65,7 +62,7 @@ func (e *APIError) Error() string {
 	if e.Subscribe {
 		call = "SUBSCRIBE"
 	}
-	msg := fmt.Sprintf("httpapi: %s answered %d %s (%s)", call, e.Status, http.StatusText(e.Status), e.Kind)
+	msg := fmt.Sprintf("httpapi: %s answered %d %s (%s)", call, e.Status, statusText(e.Status), e.Kind)
 	if e.Body != "" {
 		msg += ": " + e.Body
 	}
@@ -87,22 +84,22 @@ func ClassifyResponse(status int, body []byte, subscribe bool) error {
 
 func successStatus(subscribe bool) int {
 	if subscribe {
-		return http.StatusOK
+		return statusOK
 	}
-	return http.StatusAccepted
+	return statusAccepted
 }
 
 func kindOf(status int) Kind {
 	switch status {
-	case http.StatusServiceUnavailable:
+	case statusServiceUnavailable:
 		return Retry
-	case http.StatusNotFound:
+	case statusNotFound:
 		return NotFound
-	case http.StatusUnauthorized, http.StatusForbidden:
+	case statusUnauthorized, statusForbidden:
 		return Unauthorized
-	case http.StatusBadRequest:
+	case statusBadRequest:
 		return BadRequest
-	case http.StatusUnsupportedMediaType, http.StatusNotAcceptable, http.StatusNotImplemented:
+	case statusUnsupportedMediaType, statusNotAcceptable, statusNotImplemented:
 		return Unsupported
 	}
 	return Other
