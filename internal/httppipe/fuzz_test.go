@@ -6,12 +6,14 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"testing/iotest"
 )
 
 // FuzzResponseReader feeds arbitrary bytes to the reader: it never panics,
 // never returns a body over its limit, and whenever both it and net/http
 // read a final first response, they agree on the status, the body and
-// whether the connection stays open.
+// whether the connection stays open. ReadStreaming, its body read a byte
+// at a time, agrees with Read on the first response.
 func FuzzResponseReader(f *testing.F) {
 	for _, seed := range []string{
 		"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n",
@@ -46,7 +48,29 @@ func FuzzResponseReader(f *testing.F) {
 		if first != nil {
 			compareWithNetHTTP(t, data, *first)
 		}
+		compareStreaming(t, data, maxBody)
 	})
+}
+
+// compareStreaming reads the first response of data with Read and with
+// ReadStreaming: where Read gives a response, the stream gives the same
+// status, Content-Type, Close and body, ending in io.EOF; where the stream
+// gives a whole body, Read gives it too unless it is over Read's limit.
+func compareStreaming(t *testing.T, data []byte, maxBody int) {
+	want, werr := NewResponseReader(bufio.NewReaderSize(bytes.NewReader(data), 512), maxBody).Read()
+	got, _, body, err := NewResponseReader(bufio.NewReaderSize(bytes.NewReader(data), 512), 0).ReadStreaming()
+	var b []byte
+	if err == nil {
+		b, err = io.ReadAll(iotest.OneByteReader(body))
+	}
+	switch {
+	case werr == nil && err != nil:
+		t.Fatalf("Read gives %d %q, ReadStreaming fails: %v", want.Status, want.Body, err)
+	case werr == nil && (got.Status != want.Status || got.ContentType != want.ContentType || got.Close != want.Close || !bytes.Equal(b, want.Body)):
+		t.Fatalf("ReadStreaming gives %+v %q, Read %+v", got, b, want)
+	case werr != nil && err == nil && len(b) <= maxBody:
+		t.Fatalf("ReadStreaming gives %d %q, Read fails: %v", got.Status, b, werr)
+	}
 }
 
 func compareWithNetHTTP(t *testing.T, data []byte, ours Response) {

@@ -56,6 +56,7 @@ type framing struct {
 	chunked       bool
 	contentLength int64 // -1 when absent
 	close         bool  // Connection: close, or HTTP/1.0 without keep-alive
+	reason        string
 }
 
 // Read reads the next final response, skipping interim (1xx) ones. It
@@ -63,28 +64,41 @@ type framing struct {
 // *ProtocolError for anything malformed, truncated or over the limits, and
 // the transport's error otherwise.
 func (r *ResponseReader) Read() (Response, error) {
+	resp, f, err := r.readFinalHead(false)
+	if err != nil || !hasBody(resp.Status) {
+		return resp, err
+	}
+	resp.Body, err = r.readBody(f)
+	return resp, err
+}
+
+// readFinalHead reads the head of the next final response, skipping
+// interim ones, and sets its Close; keepReason keeps the status line's
+// reason phrase in the framing.
+func (r *ResponseReader) readFinalHead(keepReason bool) (Response, framing, error) {
 	for {
-		resp, f, err := r.readHead()
-		if err != nil {
-			return Response{}, err
-		}
+		resp, f, err := r.readHead(keepReason)
 		switch {
+		case err != nil:
+			return Response{}, f, err
 		case resp.Status == 101:
-			return Response{}, badResponse("101 Switching Protocols was never asked for")
+			return Response{}, f, badResponse("101 Switching Protocols was never asked for")
 		case resp.Status < 200:
 			continue // interim: the final response follows
-		case resp.Status == 204 || resp.Status == 304:
+		case !hasBody(resp.Status):
 			resp.Close = f.close // no body whatever the headers say
-			return resp, nil
+		default:
+			resp.Close = f.close || (!f.chunked && f.contentLength < 0)
 		}
-		resp.Body, err = r.readBody(f)
-		resp.Close = f.close || (!f.chunked && f.contentLength < 0)
-		return resp, err
+		return resp, f, nil
 	}
 }
 
+// hasBody reports whether a final response of status has a body.
+func hasBody(status int) bool { return status != 204 && status != 304 }
+
 // readHead reads the status line and the header fields.
-func (r *ResponseReader) readHead() (Response, framing, error) {
+func (r *ResponseReader) readHead(keepReason bool) (Response, framing, error) {
 	f := framing{contentLength: -1}
 	line, err := r.readLine("status line")
 	if err != nil {
@@ -96,6 +110,9 @@ func (r *ResponseReader) readHead() (Response, framing, error) {
 		return Response{}, f, err
 	}
 	f.close = minor == 0
+	if keepReason && len(line) > len("HTTP/1.1 200 ") {
+		f.reason = string(line[len("HTTP/1.1 200 "):])
+	}
 	for n := 0; ; n++ {
 		line, err := r.readLine("header")
 		switch {
