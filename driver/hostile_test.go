@@ -425,12 +425,12 @@ func legacyHostileCases() []hostileCase {
 
 		// Names no agent sends an executor, and other process ids.
 		{class: classUnknown, name: "an unknown message name", raw: agentMsg("mesos.internal.NoSuchMessage", []byte("x")), status: 202,
-			log: dropped("mesos.internal.NoSuchMessage", `compat: not a message an agent sends to an executor: "mesos.internal.NoSuchMessage"`)},
+			log: dropped("mesos.internal.NoSuchMessage", "compat: not a message an agent sends to an executor")},
 		{class: classUnknown, name: "a message for schedulers", raw: agentMsg("mesos.internal.FrameworkRegisteredMessage", []byte{0x0a, 0x00}), status: 202,
 			log: dropped("mesos.internal.FrameworkRegisteredMessage", "compat: not a message an agent sends to an executor")},
 		{class: classUnknown, name: "a 4000-byte name", raw: agentMsg("mesos.internal."+strings.Repeat("X", 4000), nil), status: 202,
 			log: func(h *hostile) []string {
-				return []string{"W driver: dropping mesos.internal.XXXX", "X from " + h.agent.UPID().String() + ": compat: not a message an agent sends to an executor"}
+				return []string{"W driver: dropping mesos.internal.XXXX", "X… (4015 bytes) from " + h.agent.UPID().String() + ": compat: not a message an agent sends to an executor"}
 			}},
 		{class: classUnknown, name: "a mesos.executor.Event of an unknown type", raw: agentMsg(mesosproto.ExecutorEventName, []byte{0x08, 42}), status: 202,
 			log: dropped(mesosproto.ExecutorEventName, "compat: mesos.executor.Event of type 42: only LAUNCH_GROUP is sent this way")},

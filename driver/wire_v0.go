@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
@@ -96,7 +97,11 @@ func (w *legacyWire) close() { w.m.Close() }
 // which is how a restarted agent (possibly at a new address) finds us.
 func (w *legacyWire) receive(msg messenger.Message) {
 	in, err := compat.EventFromLegacy(msg.Name, msg.Body)
-	if err != nil {
+	switch {
+	case errors.Is(err, compat.ErrUnknownMessage): // the error repeats the name in full
+		logging.Warningf("driver: dropping %s from %s: %v", shortName(msg.Name), msg.From, compat.ErrUnknownMessage)
+		return
+	case err != nil:
 		logging.Warningf("driver: dropping %s from %s: %v", msg.Name, msg.From, err)
 		return
 	}
@@ -105,7 +110,7 @@ func (w *legacyWire) receive(msg messenger.Message) {
 		return
 	}
 	if agent := w.currentAgent(); msg.From != agent {
-		logging.Warningf("driver: dropping %s from %s: not our agent %s", msg.Name, msg.From, agent)
+		logging.Warningf("driver: dropping %s from %s: not our agent %s", shortName(msg.Name), msg.From, agent)
 		return
 	}
 	w.post(core.Event{Event: in.Event})
@@ -130,4 +135,17 @@ func (w *legacyWire) exited(u upid.UPID) {
 		return
 	}
 	w.post(core.Lost{Cause: "link to agent " + u.String() + " broke"})
+}
+
+// maxLoggedName bounds a message name in a log line: a name comes from the
+// sender, and the messenger accepts one of up to a request line's length.
+const maxLoggedName = 128
+
+// shortName is a message name fit for a log line: cut to maxLoggedName
+// bytes, with its length when cut.
+func shortName(name string) string {
+	if len(name) <= maxLoggedName {
+		return name
+	}
+	return fmt.Sprintf("%s… (%d bytes)", name[:maxLoggedName], len(name))
 }
