@@ -51,7 +51,7 @@ func scale(s, num string, unit time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("duration %q: %q is not a non-negative decimal number", s, num)
 	}
 	d := v * float64(unit)
-	if d > math.MaxInt64 {
+	if d >= math.MaxInt64 { // float64(math.MaxInt64) is 2^63, one past the largest Duration
 		return 0, fmt.Errorf("duration %q is too long", s)
 	}
 	return time.Duration(math.Round(d)), nil

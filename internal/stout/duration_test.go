@@ -41,3 +41,15 @@ func TestFormatDurationRoundTrips(t *testing.T) {
 		require.Equal(t, d, back)
 	}
 }
+
+// The largest count of nanoseconds is refused, not wrapped to a negative
+// duration (float64(math.MaxInt64) rounds up to 2^63).
+func TestParseDurationRefusesWhatOverflows(t *testing.T) {
+	for _, s := range []string{"9223372036854775807ns", "9223372036854775808ns", "106752days"} {
+		d, err := ParseDuration(s)
+		require.Error(t, err, "%s gave %v", s, d)
+	}
+	d, err := ParseDuration("106751days")
+	require.NoError(t, err)
+	require.Positive(t, d)
+}
