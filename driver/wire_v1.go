@@ -1,14 +1,11 @@
 package driver
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/mesos-shim/executor/compat/httpapi"
 	"github.com/mesos-shim/executor/driver/internal/core"
+	"github.com/mesos-shim/executor/internal/httppipe"
 	"github.com/mesos-shim/executor/recordio"
 )
 
@@ -25,6 +23,9 @@ import (
 const (
 	defaultMaxEventBytes    = 256 << 20
 	defaultSubscribeTimeout = 10 * time.Second
+	// streamDialTimeout bounds the connect and TLS handshake of a
+	// subscription's connection.
+	streamDialTimeout = 10 * time.Second
 	// callRetryDelay spaces retries of a call the agent refused for now
 	// (503 while it recovers: PROTOCOL.md §11).
 	callRetryDelay = 100 * time.Millisecond
@@ -52,7 +53,9 @@ type v1Hooks struct {
 // httpWire speaks the v1 executor HTTP API: SUBSCRIBE on its own
 // connection, whose RecordIO event stream is read as it arrives, and every
 // other call in order, pipelined, on a second persistent connection
-// (wire_v1_calls.go).
+// (wire_v1_calls.go). Both go through internal/httppipe, to the same
+// address with the same TLS and request fields (callsTarget): net/http
+// would add megabytes of code and start-up to every executor (issue 7).
 type httpWire struct {
 	post        func(gen int, in core.Input)
 	url         string
@@ -60,8 +63,7 @@ type httpWire struct {
 	token       string
 	maxEvent    int
 	hooks       v1Hooks
-	stream      *http.Client
-	callsTo     callsTarget
+	callsTo     callsTarget // the subscriptions' target too
 	callTimeout time.Duration
 	// silentAfter bounds the wait for SUBSCRIBED on a subscription that
 	// negotiation does not watch (see watchForSilence).
@@ -103,7 +105,6 @@ func newHTTPWire(cfg Config, post func(int, core.Input), hooks v1Hooks) (*httpWi
 		token:       cfg.AuthToken,
 		maxEvent:    cfg.MaxEventBytes,
 		hooks:       hooks,
-		stream:      &http.Client{Transport: newTransport(tlsCfg)},
 		callTimeout: cfg.CallTimeout,
 		silentAfter: cfg.SubscribeTimeout,
 		wake:        make(chan struct{}, 1),
@@ -126,17 +127,6 @@ func newHTTPWire(cfg Config, post func(int, core.Input), hooks v1Hooks) (*httpWi
 	go w.heartbeats()
 	logging.Infof("driver: v1 (HTTP) wire: %s", w.url)
 	return w, nil
-}
-
-// newTransport is an HTTP client transport that keeps one connection.
-func newTransport(tlsCfg *tls.Config) *http.Transport {
-	return &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-		TLSClientConfig:     tlsCfg,
-		MaxConnsPerHost:     1,
-		MaxIdleConnsPerHost: 1,
-		DisableCompression:  true,
-	}
 }
 
 // codecFor is the encoding and event numbering to speak to this agent:
@@ -244,19 +234,6 @@ func (w *httpWire) watchForSilence(ctx context.Context, gen int, cancel context.
 	context.AfterFunc(ctx, func() { t.Stop() })
 }
 
-func (w *httpWire) request(ctx context.Context, body []byte) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", w.url, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", w.codec.ContentType())
-	req.Header.Set("Accept", w.codec.ContentType())
-	if w.token != "" {
-		req.Header.Set("Authorization", "Bearer "+w.token)
-	}
-	return req, nil
-}
-
 // runSubscription performs one SUBSCRIBE and reads its event stream until
 // it ends, then reports why.
 func (w *httpWire) runSubscription(ctx context.Context, gen int, body []byte) {
@@ -282,30 +259,34 @@ func (w *httpWire) runSubscription(ctx context.Context, gen int, body []byte) {
 	w.post(gen, core.Lost{Cause: f.cause, Retry: f.retry})
 }
 
+// readSubscription sends SUBSCRIBE on a connection of its own, which ends
+// with ctx, and reads the event stream it answers with.
 func (w *httpWire) readSubscription(ctx context.Context, gen int, body []byte) subscribeFailure {
-	req, err := w.request(ctx, body)
+	t := w.callsTo
+	nc, err := httppipe.Dial(ctx, t.addr, t.tls, streamDialTimeout)
 	if err != nil {
-		return subscribeFailure{cause: err.Error()}
+		return subscribeFailure{cause: "SUBSCRIBE to " + w.url + ": " + err.Error(), retry: true, noV1: isRefused(err)}
 	}
-	resp, err := w.stream.Do(req)
+	resp, err := httppipe.Do(ctx, nc, t.head, body)
 	if err != nil {
-		return subscribeFailure{cause: "SUBSCRIBE: " + err.Error(), retry: true, noV1: isRefused(err)}
+		return subscribeFailure{cause: "SUBSCRIBE to " + w.url + ": " + err.Error(), retry: true}
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp.Status != 200 {
 		return refusal(resp)
 	}
-	if ct := resp.Header.Get("Content-Type"); ct != w.codec.ContentType() {
+	if ct := resp.ContentType; ct != w.codec.ContentType() {
 		return subscribeFailure{cause: fmt.Sprintf("SUBSCRIBE answered with Content-Type %q, want %q", ct, w.codec.ContentType())}
 	}
 	return w.readEvents(gen, resp.Body)
 }
 
 // refusal turns a non-200 answer to SUBSCRIBE into a failure.
-func refusal(resp *http.Response) subscribeFailure {
+func refusal(resp *httppipe.Stream) subscribeFailure {
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	err := httpapi.ClassifyResponse(resp.StatusCode, msg, true)
-	f := subscribeFailure{cause: fmt.Sprintf("SUBSCRIBE answered %s: %s", resp.Status, strings.TrimSpace(string(msg)))}
+	err := httpapi.ClassifyResponse(resp.Status, msg, true)
+	status := strings.TrimSpace(fmt.Sprintf("%d %s", resp.Status, resp.Reason)) // as the agent put it
+	f := subscribeFailure{cause: fmt.Sprintf("SUBSCRIBE answered %s: %s", status, strings.TrimSpace(string(msg)))}
 	var apiErr *httpapi.APIError
 	if errors.As(err, &apiErr) {
 		f.retry = apiErr.Kind == httpapi.Retry
@@ -384,5 +365,4 @@ func (w *httpWire) stop() {
 func (w *httpWire) close() {
 	w.stop()
 	w.wg.Wait()
-	w.stream.CloseIdleConnections()
 }

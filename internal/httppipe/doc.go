@@ -18,6 +18,14 @@
 // what is retried and when the peer is too slow are the caller's: Conn only
 // moves bytes.
 //
+// The SUBSCRIBE call is answered with an event stream as long as the
+// connection, so it goes alone on a connection of its own: Do sends one
+// request and returns a Stream whose Body reads the response
+// (ResponseReader.ReadStreaming) from the connection as it arrives, with
+// no limit on its length, until the body ends, the Body is closed or the
+// request's context ends. Dial connects as both need, TLS included. With
+// these, an executor links no net/http.
+//
 // Only what an agent can answer is supported: no 101 upgrades, no transfer
 // codings other than chunked, no interim responses other than skipped 1xx.
 package httppipe
