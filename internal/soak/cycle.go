@@ -3,6 +3,7 @@ package soak
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -229,4 +230,20 @@ func ackProblems(entries []agentsim.Entry) (reacked int, problems []string) {
 		problems = append(problems, "acknowledgement of unknown uuid "+agentsim.ShortUUID([]byte(k)))
 	}
 	return reacked, problems
+}
+
+// traceTail is the last n entries of the agent's trace, one per line,
+// updates and acknowledgements left out: what happened around a failure.
+func (s *session) traceTail(n int) string {
+	var lines []string
+	for _, e := range s.agent.Trace().Entries() {
+		if k := e.Kind(); k == "UPDATE" || k == "ACKNOWLEDGED" || e.Name == agentsim.EventUpdateReplayed {
+			continue
+		}
+		lines = append(lines, e.String())
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }

@@ -119,7 +119,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	for c := 0; c < opts.Cycles; c++ {
 		res, err := s.cycle(ctx, c, &rep)
 		if err != nil {
-			return rep, fmt.Errorf("soak on %s, cycle %d: %w", opts.Wire, c, err)
+			return rep, fmt.Errorf("soak on %s, cycle %d: %w\nthe agent's trace, last entries:\n%s", opts.Wire, c, err, s.traceTail(60))
 		}
 		rep.Cycles++
 		comebacks = append(comebacks, res.Comeback)
