@@ -61,19 +61,9 @@ func newCallsTarget(endpoint string, tlsCfg *tls.Config, codec httpapi.Codec, to
 // dial opens a calls connection, with TLS if asked for, within timeout
 // (both the connect and the handshake).
 func (t callsTarget) dial(ctx context.Context, timeout time.Duration) (*callsConn, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", t.addr)
+	nc, err := httppipe.Dial(ctx, t.addr, t.tls, timeout)
 	if err != nil {
 		return nil, err
-	}
-	if t.tls != nil {
-		tc := tls.Client(nc, t.tls)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			nc.Close()
-			return nil, err
-		}
-		nc = tc
 	}
 	return &callsConn{Conn: httppipe.NewConn(nc, callsWindow, maxAnswerBytes)}, nil
 }

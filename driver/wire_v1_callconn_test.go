@@ -16,8 +16,8 @@ import (
 	"github.com/mesos-shim/executor/compat/httpapi"
 )
 
-// The calls connection verifies the agent's certificate exactly when the
-// stream's net/http client does (LIBPROCESS_SSL_*), against the host
+// The calls connection verifies the agent's certificate exactly when a
+// net/http client configured from LIBPROCESS_SSL_* would, against the host
 // dialled, and sends the same request line and fields.
 func TestCallsConnectionTLSAndRequests(t *testing.T) {
 	got := make(chan *http.Request, 1)
