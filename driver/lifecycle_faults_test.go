@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mesos-shim/executor/compat/agentsim"
@@ -131,4 +132,28 @@ func callbackNames(trace string) string {
 		b.WriteString(name + "\n")
 	}
 	return b.String()
+}
+
+// The agent shuts the executor down right after it reregistered, while
+// the agent is still recovering (its other executors may not be back yet,
+// and on v1 it answers updates 503 until then): the task's TASK_KILLED
+// still reaches the agent and is acknowledged, and the driver ends.
+func TestShutdownWhileTheAgentStillRecovers(t *testing.T) {
+	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
+		t.Run(string(wire), func(t *testing.T) {
+			t.Parallel()
+			f := startFaulty(t, wire, agentsim.AgentConfig{Checkpoint: true, ReregistrationTimeout: time.Second})
+			_, err := f.agent.Restart(f.ctx, true)
+			require.NoError(t, err)
+			require.NoError(t, f.agent.Shutdown())
+			f.rec.waitFor(t, "Shutdown")
+			_, err = f.agent.WaitUpdate(f.ctx, "t1", mesos.TASK_KILLED)
+			require.NoError(t, err)
+			f.joined()
+			require.NoError(t, f.agent.WaitAllAcknowledged(f.ctx))
+			_, problems := agentsim.AckProblems(f.agent.Trace().Entries())
+			require.Empty(t, problems)
+			require.Equal(t, "Registered\nLaunchTask t1\nDisconnected\nReregistered\nShutdown\n", callbackNames(f.rec.trace()))
+		})
+	}
 }
