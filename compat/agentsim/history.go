@@ -15,7 +15,7 @@ import (
 func (t *Trace) Take() []Entry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := t.entries
+	out := t.flattenLocked()
 	t.entries = nil
 	return out
 }

@@ -1,6 +1,7 @@
 package agentsim
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -53,4 +54,23 @@ func TestTraceRecordsTheConversationInOrder(t *testing.T) {
 		"agent → executor v0 StatusUpdateAcknowledgementMessage",
 	}, got)
 	require.Contains(t, lines[5], "task=t1 TASK_RUNNING uuid=")
+}
+
+// A trace longer than one block keeps every entry, in order, and Take
+// empties it.
+func TestTraceKeepsOrderAcrossBlocks(t *testing.T) {
+	tr := NewTrace()
+	n := 2*traceBlock + 3
+	for i := 0; i < n; i++ {
+		tr.add(Entry{Name: fmt.Sprint(i)})
+	}
+	es := tr.Entries()
+	require.Len(t, es, n)
+	for i, e := range es {
+		require.Equal(t, fmt.Sprint(i), e.Name)
+	}
+	require.Len(t, tr.Take(), n)
+	require.Empty(t, tr.Entries())
+	tr.add(Entry{Name: "after"})
+	require.Equal(t, "after", tr.Entries()[0].Name)
 }
