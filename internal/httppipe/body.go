@@ -21,10 +21,12 @@ func (r *ResponseReader) ReadStreaming() (resp Response, reason string, body io.
 	switch {
 	case err != nil:
 		return Response{}, "", nil, err
-	case !hasBody(resp.Status) || f.contentLength == 0:
+	case !hasBody(resp.Status):
 		return resp, f.reason, eofReader{}, nil
-	case f.chunked && f.contentLength >= 0:
+	case f.chunked && f.contentLength >= 0: // before the empty body: as Read decides
 		return Response{}, "", nil, badResponse("both Transfer-Encoding and Content-Length")
+	case f.contentLength == 0:
+		return resp, f.reason, eofReader{}, nil
 	case f.chunked:
 		return resp, f.reason, &chunkedReader{r: r}, nil
 	case f.contentLength > 0:
