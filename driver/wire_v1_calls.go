@@ -252,7 +252,7 @@ func (w *httpWire) writeCalls(ctx context.Context, pause time.Time) (*callsConn,
 	if dial {
 		c, err := w.callsTo.dial(ctx, w.callTimeout)
 		if err != nil {
-			return nil, 0, &connectError{err: err, canceled: ctx.Err() != nil}
+			return nil, 0, &connectError{err: err, canceled: ctx.Err() != nil, gen: gen}
 		}
 		w.mu.Lock()
 		if gen != w.gen || w.closed || w.calls.conn != nil {
@@ -375,7 +375,11 @@ func (w *httpWire) callsFailed(conn *callsConn, err error) time.Time {
 	case errors.As(err, &ce) && ce.canceled:
 		return time.Time{} // the wire is closing
 	case errors.As(err, &ne) && ne.Timeout():
-		w.agentSilent(conn, err.Error())
+		gen := anyGen
+		if ce != nil {
+			gen = ce.gen // a connect for an older subscription says nothing of the current one
+		}
+		w.agentSilent(conn, gen, err.Error())
 		return time.Time{}
 	case ce != nil:
 		logging.Warningf("driver: %v (will retry)", err)
@@ -402,7 +406,12 @@ func (w *httpWire) callsFailed(conn *callsConn, err error) time.Time {
 type connectError struct {
 	err      error
 	canceled bool // by the wire's end
+	gen      int  // the subscription the connection was for
 }
+
+// anyGen tells agentSilent that the silence concerns whatever subscription
+// is current (it came on the current calls connection).
+const anyGen = -1
 
 func (e *connectError) Error() string {
 	return "cannot connect to the agent for calls: " + e.err.Error()
@@ -423,7 +432,7 @@ func (w *httpWire) checkSilence(conn *callsConn) {
 	}
 	w.mu.Unlock()
 	if silent {
-		w.agentSilent(conn, fmt.Sprintf("%d call(s) unanswered for %v, the first %s", n, w.callTimeout, first))
+		w.agentSilent(conn, anyGen, fmt.Sprintf("%d call(s) unanswered for %v, the first %s", n, w.callTimeout, first))
 	}
 }
 
@@ -431,10 +440,10 @@ func (w *httpWire) checkSilence(conn *callsConn) {
 // connection is closed, and the subscription ended and reported lost, as a
 // broken event stream is, so that the core subscribes again on fresh
 // connections.
-func (w *httpWire) agentSilent(conn *callsConn, why string) {
+func (w *httpWire) agentSilent(conn *callsConn, gen int, why string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if conn != w.calls.conn || w.closed {
+	if conn != w.calls.conn || w.closed || (gen != anyGen && gen != w.gen) {
 		return
 	}
 	w.calls.dropConn()
