@@ -81,6 +81,17 @@ func TestRegistrationNeverAnswered(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, "\n", rec.trace(), "no callback: the executor was never registered")
 			require.Equal(t, agentsim.Registering, agent.State())
+			registrations := 0
+			for _, e := range agent.Trace().Entries() {
+				if e.Dir == agentsim.FromExecutor && e.Kind() == "SUBSCRIBE" {
+					registrations++
+				}
+			}
+			if wire == driver.ProtocolV0 {
+				require.Equal(t, 1, registrations, "the legacy driver registered again")
+			} else {
+				require.GreaterOrEqual(t, registrations, 3)
+			}
 		})
 	}
 }
@@ -154,6 +165,15 @@ func TestShutdownWhileTheAgentStillRecovers(t *testing.T) {
 			_, problems := agentsim.AckProblems(f.agent.Trace().Entries())
 			require.Empty(t, problems)
 			require.Equal(t, "Registered\nLaunchTask t1\nDisconnected\nReregistered\nShutdown\n", callbackNames(f.rec.trace()))
+			if wire == driver.ProtocolV1 {
+				unavailable := 0
+				for _, e := range f.agent.Trace().Entries() {
+					if e.Name == agentsim.EventUnavailable {
+						unavailable++
+					}
+				}
+				require.NotZero(t, unavailable, "the update met the agent still recovering (503)")
+			}
 		})
 	}
 }

@@ -19,7 +19,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -189,7 +188,7 @@ func runOrphans(ctx context.Context, wires []string, n int) ([]orphanRow, error)
 					row.signalled++
 				}
 			}
-			row.worst, row.median = worstAndMedian(times)
+			row.worst, row.median = soak.WorstAndMedian(times)
 			fmt.Printf("%s orphan (%s): %d runs, exit after %v median, %v max; %d left a task process; %d attempted TASK_KILLED; %d killed by a signal\n",
 				row.wire, row.kind, row.runs, row.median.Round(10*time.Microsecond), row.worst.Round(10*time.Microsecond), row.left, row.attempted, row.signalled)
 			if row.left > 0 || row.attempted < row.runs || row.signalled > 0 {
@@ -202,10 +201,4 @@ func runOrphans(ctx context.Context, wires []string, n int) ([]orphanRow, error)
 		return rows, fmt.Errorf("orphans did not end cleanly: %s", strings.Join(problems, ", "))
 	}
 	return rows, nil
-}
-
-func worstAndMedian(ds []time.Duration) (worst, median time.Duration) {
-	sorted := append([]time.Duration(nil), ds...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	return sorted[len(sorted)-1], sorted[len(sorted)/2]
 }

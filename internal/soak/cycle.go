@@ -101,8 +101,13 @@ func (s *session) cycle(ctx context.Context, c int, rep *Report) (CycleResult, e
 		return res, err
 	}
 	res.Comeback = comeback
-	if err := <-sent; err != nil {
-		return res, err
+	select {
+	case err := <-sent:
+		if err != nil {
+			return res, err
+		}
+	case <-ctx.Done(): // the burst may be held by back-pressure; stopping the driver ends it
+		return res, fmt.Errorf("waiting for the burst to be sent: %w", ctx.Err())
 	}
 	if err := s.driver.AwaitAcknowledgements(ctx); err != nil {
 		return res, err

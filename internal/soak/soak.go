@@ -132,7 +132,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		}
 	}
 	rep.Elapsed = time.Since(began)
-	rep.WorstComeback, rep.MedianComeback = worstAndMedian(comebacks)
+	rep.WorstComeback, rep.MedianComeback = WorstAndMedian(comebacks)
 	return rep, nil
 }
 
@@ -159,7 +159,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-func worstAndMedian(ds []time.Duration) (worst, median time.Duration) {
+// WorstAndMedian is the largest and the median of ds (zero for none).
+func WorstAndMedian(ds []time.Duration) (worst, median time.Duration) {
 	if len(ds) == 0 {
 		return 0, 0
 	}
