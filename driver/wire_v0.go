@@ -35,7 +35,10 @@ type legacyWire struct {
 
 func newLegacyWire(cfg Config, post poster) (*legacyWire, error) {
 	w := &legacyWire{post: post, agentID: cfg.AgentID, agent: cfg.AgentPID}
-	mc := messenger.Config{ProcessID: ExecutorProcessID, Handler: w.receive, Exited: w.exited}
+	mc := messenger.Config{ProcessID: ExecutorProcessID, Handler: w.receive, Exited: w.exited,
+		// Only the agent's messages make a connection established; a
+		// stranger's stay under the messenger's bound on pending ones.
+		Trusted: func(from upid.UPID) bool { return from == w.currentAgent() }}
 	getenv := cfg.Getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }

@@ -113,6 +113,12 @@ type Config struct {
 	// connection arrive in order, different connections concurrently. It
 	// must not block for long; hand the message to your own goroutine.
 	Handler func(Message)
+	// Trusted, when not nil, says whether a sender's message vouches for
+	// its connection. Until a connection has delivered a message from a
+	// trusted sender it counts as pending (see MaxPendingConnections), so
+	// that a stranger cannot hold connections open by sending one message
+	// on each. Nil trusts every sender.
+	Trusted func(from upid.UPID) bool
 	// Exited is told, once per broken link, the UPID that was linked
 	// (see Link). It runs on a messenger goroutine and must not block.
 	Exited func(upid.UPID)

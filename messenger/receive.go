@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mesos-shim/executor/logging"
+	"github.com/mesos-shim/executor/upid"
 )
 
 const (
@@ -81,8 +82,8 @@ func (m *Messenger) serve(in *inbound) {
 			m.readFailed(in, c, tc, bw, err)
 			return
 		}
-		re := m.receive(c, req)
-		if re == nil && pending {
+		from, re := m.receive(c, req)
+		if re == nil && pending && (m.cfg.Trusted == nil || m.cfg.Trusted(from)) {
 			m.established(in)
 			pending = false
 		}
@@ -138,36 +139,36 @@ func (m *Messenger) writeFailed(in *inbound, c net.Conn, err error) {
 	}
 }
 
-// receive checks and delivers one request; it returns the error to answer
-// with, or nil for 202.
-func (m *Messenger) receive(c net.Conn, req *Request) *RequestError {
+// receive checks and delivers one request; it returns the sender of a
+// delivered message, or the error to answer with (nil for 202).
+func (m *Messenger) receive(c net.Conn, req *Request) (upid.UPID, *RequestError) {
 	msg, err := ParseMessage(req)
 	if err != nil {
 		var re *RequestError
 		errors.As(err, &re)
 		m.reject(c, re)
-		return re
+		return upid.UPID{}, re
 	}
 	if hasControlByte(msg.Name) {
 		// Names are protobuf type names; a decoded newline in one would
 		// forge lines in every log that names the message.
 		re := badRequest("message name %q has a control character", truncate([]byte(msg.Name)))
 		m.reject(c, re)
-		return re
+		return upid.UPID{}, re
 	}
 	if msg.To.ID != m.self.ID {
 		re := &RequestError{Status: 404, Reason: "no process " + strconv.Quote(msg.To.ID) + " here (message " + msg.Name + " from " + msg.From.String() + ")"}
 		m.reject(c, re)
-		return re
+		return upid.UPID{}, re
 	}
 	if m.cfg.RequirePeerAddressMatch && !sameIP(msg.From.Host, c.RemoteAddr()) {
 		re := badRequest("sender %s claims an IP other than the connection's peer %s", msg.From, c.RemoteAddr())
 		m.reject(c, re)
-		return re
+		return upid.UPID{}, re
 	}
 	msg.To = m.self
 	m.cfg.Handler(msg)
-	return nil
+	return msg.From, nil
 }
 
 func hasControlByte(s string) bool {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/upid"
 )
 
 // The receiver's bounds on slow and silent peers (Config.RequestHeaderTimeout,
@@ -233,4 +235,34 @@ func TestNegativeBoundsAreRefused(t *testing.T) {
 	for _, name := range []string{"RequestHeaderTimeout", "RequestBodyTimeout", "WriteTimeout", "MinBodyRate", "MaxPendingConnections"} {
 		require.Contains(t, err.Error(), "Config."+name)
 	}
+}
+
+// With Trusted set, a message from a stranger does not vouch for its
+// connection: it stays pending and the bound closes it, while the
+// trusted agent's connection stays open.
+func TestAStrangersMessageDoesNotEstablishItsConnection(t *testing.T) {
+	in := newInbox()
+	cfg := in.config("executor(1)")
+	cfg.MaxPendingConnections = 1
+	agentPID := upid.UPID{ID: "slave(1)", Host: "127.0.0.1", Port: 5051}
+	cfg.Trusted = func(from upid.UPID) bool { return from == agentPID }
+	m := startMessenger(t, cfg)
+	stranger := []byte("POST /executor(1)/mesos.internal.X HTTP/1.1\r\nLibprocess-From: slave(1)@10.9.9.9:5051\r\nContent-Length: 0\r\n\r\n")
+
+	agent := dial(t, m)
+	write(t, agent, generations[1].request(m.UPID().Port, "mesos.internal.First", nil))
+	require.Equal(t, "mesos.internal.First", in.next(t).Name)
+	first := dial(t, m)
+	write(t, first, stranger)
+	require.Equal(t, "mesos.internal.X", in.next(t).Name, "delivered: the driver decides what to do with it")
+	status, _ := readResponse(t, bufio.NewReader(first))
+	require.Equal(t, 202, status)
+
+	second := dial(t, m) // one pending too many: the stranger's goes
+	r := in.nextRejection(t)
+	require.Equal(t, first.LocalAddr().String(), r.Peer)
+	requireClosedOrReset(t, bufio.NewReader(first))
+	write(t, agent, generations[1].request(m.UPID().Port, "mesos.internal.Again", nil))
+	require.Equal(t, "mesos.internal.Again", in.next(t).Name, "the agent's connection was not counted")
+	second.Close()
 }
