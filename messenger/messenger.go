@@ -27,10 +27,14 @@ const (
 	// DefaultRequestHeaderTimeout is generous for a local agent, which
 	// writes a whole message at once.
 	DefaultRequestHeaderTimeout = 10 * time.Second
-	DefaultRequestBodyTimeout   = 10 * time.Second
+	// DefaultRequestBodyTimeout is the floor of the time a body may take
+	// (see Config.RequestBodyTimeout).
+	DefaultRequestBodyTimeout = 10 * time.Second
 	// DefaultMinBodyRate (64 KiB/s) lets the largest body the receiver
 	// takes by default (64 MiB) arrive in about 17 minutes.
-	DefaultMinBodyRate  = 64 << 10
+	DefaultMinBodyRate = 64 << 10
+	// DefaultWriteTimeout bounds a write of answers to a peer that has
+	// stopped reading them.
 	DefaultWriteTimeout = 10 * time.Second
 	// DefaultMaxPendingConnections is far above what agents open: one
 	// link, and before 0.27 one short-lived connection per message.

@@ -19,6 +19,16 @@ type faults struct {
 	stalls int
 	// unanswered counts RegisterExecutorMessages still to be ignored.
 	unanswered int
+	// fired counts the hooks' firings (see WaitFaults).
+	fired int
+}
+
+// firedLocked records a hook's firing in the trace and wakes waiters.
+func (a *Agent) firedLocked(e Entry) {
+	e.Dir, e.Name = AtAgent, EventFaultInjected
+	a.trace.add(e)
+	a.faults.fired++
+	a.broadcastLocked()
 }
 
 type callFault struct{ n, status int }
@@ -67,9 +77,7 @@ func (a *Agent) ignoreRegistrationLocked() bool {
 		return false
 	}
 	a.faults.unanswered--
-	a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventFaultInjected,
-		Detail: fmt.Sprintf("RegisterExecutorMessage left unanswered (%d more)", a.faults.unanswered)})
-	a.broadcastLocked()
+	a.firedLocked(Entry{Wire: WireV0, Detail: fmt.Sprintf("RegisterExecutorMessage left unanswered (%d more)", a.faults.unanswered)})
 	return true
 }
 
@@ -82,16 +90,14 @@ func (a *Agent) faultLocked(c *executor.Call, out httpapi.Codec) (v1Answer, bool
 		if f.status == http.StatusServiceUnavailable {
 			body = RecoveryBody
 		}
-		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventFaultInjected, Call: c.Type.String(), Status: f.status,
+		a.firedLocked(Entry{Wire: WireV1, Call: c.Type.String(), Status: f.status,
 			Detail: fmt.Sprintf("%s answered %d (%d more)", c.Type, f.status, f.n)})
-		a.broadcastLocked()
 		return refused(f.status, body), true
 	}
 	if c.Type == executor.Call_SUBSCRIBE && a.faults.stalls > 0 {
 		a.faults.stalls--
-		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventFaultInjected, Call: c.Type.String(), Status: http.StatusOK,
+		a.firedLocked(Entry{Wire: WireV1, Call: c.Type.String(), Status: http.StatusOK,
 			Detail: fmt.Sprintf("SUBSCRIBE stalled: 200 and a silent stream (%d more)", a.faults.stalls)})
-		a.broadcastLocked()
 		return v1Answer{stream: a.newStreamLocked(out, true)}, true
 	}
 	return v1Answer{}, false

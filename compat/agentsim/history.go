@@ -58,20 +58,8 @@ func (a *Agent) ForgetAcknowledged() []Update {
 	return forgotten
 }
 
-// faultsFiredLocked is how many times a fault hook has changed the
-// agent's answer, over the entries in the trace.
-func (a *Agent) faultsFiredLocked() int {
-	n := 0
-	for _, e := range a.trace.Entries() {
-		if e.Name == EventFaultInjected {
-			n++
-		}
-	}
-	return n
-}
-
-// WaitFaults waits until fault hooks have fired n times in the trace (see
-// FailCalls, StallSubscribes, IgnoreRegistrations).
+// WaitFaults waits until fault hooks (FailCalls, StallSubscribes,
+// IgnoreRegistrations) have fired n times since the agent started.
 func (a *Agent) WaitFaults(ctx context.Context, n int) error {
-	return a.waitFor(ctx, fmt.Sprintf("%d injected faults", n), func() bool { return a.faultsFiredLocked() >= n })
+	return a.waitFor(ctx, fmt.Sprintf("%d injected faults", n), func() bool { return a.faults.fired >= n })
 }

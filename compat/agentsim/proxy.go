@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // Proxy relays TCP connections from an executor to the agent and can make
@@ -18,8 +19,9 @@ import (
 // After Swallow, every connection open at that moment stays open but
 // relays nothing either way: what the executor writes is read and thrown
 // away, nothing comes back, and the agent closing its end is not passed
-// on. Connections opened later are relayed as usual, as when the agent's
-// host is reachable again. An executor that recovers does so on a fresh
+// on (the executor closing its end does close the proxy's connection to
+// the agent, whose incarnation is gone by then). Connections opened later
+// are relayed as usual, as when the agent's host is reachable again. An executor that recovers does so on a fresh
 // connection; Stats tells which connections carried what.
 type Proxy struct {
 	ln net.Listener
@@ -57,6 +59,10 @@ type relay struct {
 	relayed          int64 // bytes executor → agent while not swallowed
 	lost             int64 // bytes executor → nowhere after the swallow
 }
+
+// proxyDialTimeout bounds the proxy's connect to the agent, so that Close
+// never waits long on one.
+const proxyDialTimeout = 5 * time.Second
 
 // StartProxy listens on an ephemeral loopback port; connections are
 // relayed once forward has named the agent's address (AgentConfig.
@@ -180,7 +186,7 @@ func (p *Proxy) accept() {
 		p.mu.Lock()
 		target := p.target
 		p.mu.Unlock()
-		up, err := net.Dial("tcp", target)
+		up, err := net.DialTimeout("tcp", target, proxyDialTimeout)
 		if err != nil { // the agent is down: the executor sees its connection closed at once
 			c.Close()
 			continue
