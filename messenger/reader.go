@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mesos-shim/executor/internal/httpline"
 )
 
 // DefaultMaxBodyBytes is the default limit on one message body (64 MiB).
@@ -48,7 +50,7 @@ func (r *Request) KeepAlive() bool {
 // §7.6.1: Connection is a list of options).
 func hasToken(list, token string) bool {
 	for _, t := range strings.Split(list, ",") {
-		if asciiEqualFold(strings.TrimSpace(t), token) {
+		if httpline.EqualFold(strings.TrimSpace(t), token) {
 			return true
 		}
 	}
@@ -175,20 +177,20 @@ func applyHeader(line []byte, req *Request, f *bodyFraming, maxBody int64) error
 	}
 	v := string(bytes.TrimSpace(value))
 	switch {
-	case asciiEqualFold(name, "user-agent"):
+	case httpline.EqualFold(name, "user-agent"):
 		req.UserAgent = v
-	case asciiEqualFold(name, "libprocess-from"):
+	case httpline.EqualFold(name, "libprocess-from"):
 		req.LibprocessFrom = v
-	case asciiEqualFold(name, "connection"):
+	case httpline.EqualFold(name, "connection"):
 		req.Connection = v
-	case asciiEqualFold(name, "expect"):
+	case httpline.EqualFold(name, "expect"):
 		req.Expect = v
-	case asciiEqualFold(name, "transfer-encoding"):
-		if !asciiEqualFold(v, "chunked") {
+	case httpline.EqualFold(name, "transfer-encoding"):
+		if !httpline.EqualFold(v, "chunked") {
 			return &RequestError{Status: 501, Reason: fmt.Sprintf("unsupported Transfer-Encoding %q", v)}
 		}
 		f.chunked = true
-	case asciiEqualFold(name, "content-length"):
+	case httpline.EqualFold(name, "content-length"):
 		return applyContentLength(v, f, maxBody)
 	}
 	return nil
@@ -321,22 +323,11 @@ func (rr *RequestReader) skipTrailers() error {
 // only valid until the next read. It returns io.EOF when the stream ended
 // before the line's first byte and io.ErrUnexpectedEOF inside the line.
 func (rr *RequestReader) readLine() ([]byte, error) {
-	line, err := rr.br.ReadSlice('\n')
-	switch {
-	case errors.Is(err, bufio.ErrBufferFull):
+	line, err := httpline.Read(rr.br)
+	if errors.Is(err, bufio.ErrBufferFull) {
 		return nil, &RequestError{Status: 431, Reason: fmt.Sprintf("line longer than %d bytes", rr.br.Size())}
-	case errors.Is(err, io.EOF) && len(line) == 0:
-		return nil, io.EOF
-	case errors.Is(err, io.EOF):
-		return nil, io.ErrUnexpectedEOF
-	case err != nil:
-		return nil, err
 	}
-	line = line[:len(line)-1]
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line, nil
+	return line, err
 }
 
 // truncatedIfPartial keeps a clean io.EOF and turns an end of stream inside
@@ -362,22 +353,4 @@ func truncate(b []byte) string {
 		return string(b[:max]) + "..."
 	}
 	return string(b)
-}
-
-// asciiEqualFold reports whether s equals lower, an ASCII lower-case
-// string, ignoring ASCII case.
-func asciiEqualFold[T string | []byte](s T, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/mesos-shim/executor/internal/httpline"
 )
 
 // Field is one header field of a request.
@@ -31,7 +33,7 @@ func NewRequestHead(method, target string, fields []Field) (RequestHead, error) 
 		if !isToken(f.Name) {
 			return RequestHead{}, fmt.Errorf("httppipe: field name %q is not a token", f.Name)
 		}
-		if asciiEqualFold(f.Name, "content-length") || asciiEqualFold(f.Name, "transfer-encoding") {
+		if httpline.EqualFold(f.Name, "content-length") || httpline.EqualFold(f.Name, "transfer-encoding") {
 			return RequestHead{}, fmt.Errorf("httppipe: %s is written by WriteRequest", f.Name)
 		}
 		if strings.ContainsFunc(f.Value, func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }) {
@@ -69,24 +71,6 @@ func isToken(s string) bool {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
 		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
 		default:
-			return false
-		}
-	}
-	return true
-}
-
-// asciiEqualFold reports whether s equals lower, an ASCII lower-case
-// string, ignoring ASCII case.
-func asciiEqualFold[T string | []byte](s T, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
 			return false
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/mesos-shim/executor/internal/httpline"
 )
 
 // maxFields bounds the header (and trailer) fields of one response; a line
@@ -158,24 +160,24 @@ func applyField(line []byte, resp *Response, f *framing, minor int) error {
 	}
 	value = bytes.Trim(value, " \t")
 	switch {
-	case asciiEqualFold(name, "content-length"):
+	case httpline.EqualFold(name, "content-length"):
 		n, err := strconv.ParseUint(string(value), 10, 63) // 1*DIGIT: no sign
 		if err != nil || (f.contentLength >= 0 && f.contentLength != int64(n)) {
 			return badResponse("invalid Content-Length %q", clip(value))
 		}
 		f.contentLength = int64(n)
-	case asciiEqualFold(name, "transfer-encoding"):
-		if f.chunked || !asciiEqualFold(value, "chunked") || minor == 0 { // no chunked in 1.0: RFC 9112 §6.1
+	case httpline.EqualFold(name, "transfer-encoding"):
+		if f.chunked || !httpline.EqualFold(value, "chunked") || minor == 0 { // no chunked in 1.0: RFC 9112 §6.1
 			return badResponse("unsupported Transfer-Encoding %q", clip(value))
 		}
 		f.chunked = true
-	case asciiEqualFold(name, "connection"):
+	case httpline.EqualFold(name, "connection"):
 		if hasToken(value, "close") {
 			f.close = true
 		} else if minor == 0 && hasToken(value, "keep-alive") {
 			f.close = false
 		}
-	case asciiEqualFold(name, "content-type"):
+	case httpline.EqualFold(name, "content-type"):
 		resp.ContentType = string(value)
 	}
 	return nil
@@ -187,7 +189,7 @@ func hasToken(list []byte, token string) bool {
 	for len(list) > 0 {
 		var t []byte
 		t, list, _ = bytes.Cut(list, []byte(","))
-		if asciiEqualFold(bytes.Trim(t, " \t"), token) {
+		if httpline.EqualFold(bytes.Trim(t, " \t"), token) {
 			return true
 		}
 	}
@@ -305,22 +307,14 @@ func (r *ResponseReader) skipTrailers() error {
 // until the next read. A clean end of the connection before the line's
 // first byte is io.EOF; inside it, a ProtocolError.
 func (r *ResponseReader) readLine(where string) ([]byte, error) {
-	line, err := r.br.ReadSlice('\n')
+	line, err := httpline.Read(r.br)
 	switch {
 	case errors.Is(err, bufio.ErrBufferFull):
 		return nil, badResponse("%s longer than %d bytes", where, r.br.Size())
-	case errors.Is(err, io.EOF) && len(line) == 0:
-		return nil, io.EOF
-	case errors.Is(err, io.EOF):
-		return nil, truncated(io.ErrUnexpectedEOF, where)
-	case err != nil:
-		return nil, err
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, truncated(err, where)
 	}
-	line = line[:len(line)-1]
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line, nil
+	return line, err
 }
 
 // truncated turns an end of the connection inside a response into a
