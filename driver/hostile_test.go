@@ -100,14 +100,14 @@ type hostile struct {
 	agent *agentsim.Agent
 	drv   *driver.Driver
 	rec   *recorder
-	logs  *logCapture
+	logs  logCapture
 	from  int // the log position when the bad input began
 	conn  net.Conn
 	br    *bufio.Reader
 	seen  string // the log line found
 }
 
-func runHostile(t *testing.T, logs *logCapture, c hostileCase) string {
+func runHostile(t *testing.T, logs logCapture, c hostileCase) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Profile: agentsim.Newest(), Checkpoint: true})

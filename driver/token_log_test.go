@@ -123,7 +123,7 @@ func tokenAgent(t *testing.T, ctx context.Context) *agentsim.Agent {
 	return agent
 }
 
-func tokenSessionWithRefusals(t *testing.T, logs *logCapture, errs *errorLog) *recorder {
+func tokenSessionWithRefusals(t *testing.T, logs logCapture, errs *errorLog) *recorder {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	agent := tokenAgent(t, ctx)

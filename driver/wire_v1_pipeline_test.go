@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +15,6 @@ import (
 	"github.com/mesos-shim/executor/compat/agentsim"
 	"github.com/mesos-shim/executor/compat/httpapi"
 	"github.com/mesos-shim/executor/driver"
-	"github.com/mesos-shim/executor/logging"
 )
 
 // startOnRaw runs the driver, on v1, against a; env adds to the agent's
@@ -193,7 +190,7 @@ func TestV1CallsUnansweredWhenTheConnectionBreaksAreSentAgain(t *testing.T) {
 // agent that is slow but answering is not silent.
 func TestV1SilentAgentIsLostAfterCallTimeout(t *testing.T) {
 	const timeout, slow = time.Second, 6
-	logged := captureLog(t)
+	logs := captureLogs(t)
 	a := startRawAgent(t, false, func(i int, _ *executor.Call) rawReply {
 		if i < slow {
 			time.Sleep(timeout / 5) // slow: the calls take 1.2 s, each answered within 200 ms
@@ -233,7 +230,7 @@ func TestV1SilentAgentIsLostAfterCallTimeout(t *testing.T) {
 	a.waitUntil("saw the old connections closed", func() bool {
 		return a.closedLocked(first.conn) && a.closedLocked(callsConn)
 	})
-	require.Contains(t, logged(), "no answer from the agent at "+a.endpoint()+" on the calls connection (1 call(s) unanswered for 1s")
+	logs.wait(t, 0, 5*time.Second, "no answer from the agent at "+a.endpoint()+" on the calls connection (1 call(s) unanswered for 1s")
 }
 
 // A new subscription drops the calls connection of the one it replaces:
@@ -314,32 +311,4 @@ func TestV1BurstsKeepEachTasksOrderAtTheAgent(t *testing.T) {
 		require.Len(t, states, perTask+1, "the launch's TASK_RUNNING and the burst, once each")
 		require.Equal(t, want, states[1:], "task t%d's updates in the order sent", i)
 	}
-}
-
-// captureLog records the library's log lines for the test's duration, still
-// writing them to stderr.
-func captureLog(t *testing.T) func() string {
-	var mu sync.Mutex
-	var b strings.Builder
-	logging.Set(teeLogger{Logger: logging.Stderr(0), f: func(msg string) {
-		mu.Lock()
-		defer mu.Unlock()
-		b.WriteString(msg + "\n")
-	}})
-	t.Cleanup(func() { logging.Set(nil) })
-	return func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		return b.String()
-	}
-}
-
-type teeLogger struct {
-	logging.Logger
-	f func(string)
-}
-
-func (l teeLogger) Log(depth int, s logging.Severity, msg string) {
-	l.f(msg)
-	l.Logger.Log(depth+1, s, msg)
 }

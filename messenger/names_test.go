@@ -28,9 +28,7 @@ func TestMessageNamesWithControlBytesAreRefused(t *testing.T) {
 		require.Equal(t, 202, status)
 	}
 	logs.wait(t, `message name "mesos.internal.X\nE0101 forged" has a control character`)
-	logs.mu.Lock()
-	defer logs.mu.Unlock()
-	for _, line := range logs.lines {
+	for _, line := range logs.Lines() {
 		require.NotContains(t, line, "\n", "a log line with a raw newline forges the next")
 	}
 }
