@@ -110,21 +110,24 @@ func TestSubscriptionRefusals(t *testing.T) {
 
 // Ending a subscription's context ends the read of its stream at once.
 func TestSubscriptionCancelEndsTheStream(t *testing.T) {
+	streaming := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", httpapi.ContentTypeProtobuf)
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush()
+		close(streaming)
 		<-r.Context().Done() // silent until the client goes
 	}))
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan subscribeFailure, 1)
 	go func() { done <- newStreamWire(t, srv.Listener.Addr().String(), nil).readSubscription(ctx, 1, nil) }()
-	time.Sleep(50 * time.Millisecond)
+	<-streaming // the answer's head is on its way: the cancel ends a stream, not a dial
 	cancel()
 	select {
 	case f := <-done:
 		require.Contains(t, f.cause, "context canceled")
+		require.NotContains(t, f.cause, "dial", "the cancel came before the stream")
 	case <-time.After(5 * time.Second):
 		t.Fatal("the stream was read on after its subscription ended")
 	}
