@@ -193,8 +193,12 @@ func (w *httpWire) subscribe(c *executor.Call) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	w.cancel = cancel
 	gen := w.gen
-	if err != nil {
-		go w.post(gen, core.Lost{Cause: "encoding SUBSCRIBE: " + err.Error()})
+	if err != nil { // reported from a goroutine: subscribe runs on the loop, which post feeds
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			w.post(gen, core.Lost{Cause: "encoding SUBSCRIBE: " + err.Error()})
+		}()
 		return
 	}
 	w.wg.Add(1)
