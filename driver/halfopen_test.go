@@ -1,7 +1,6 @@
 package driver_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -24,7 +23,7 @@ func TestHalfOpenConnectionIsLeftForAFreshOne(t *testing.T) {
 		// comes on a connection of its own; the driver relinks fresh.
 		h := startHalfOpen(t, driver.ProtocolV0, agentsim.AgentConfig{Checkpoint: true})
 		h.swallow()
-		sendRunning(t, h.driver, "into the silence")
+		sendRunning(t, h.d, "into the silence")
 		latency, err := h.agent.Restart(h.ctx, true)
 		require.NoError(t, err)
 		t.Logf("reregistered %v after the Reconnect", latency)
@@ -38,7 +37,7 @@ func TestHalfOpenConnectionIsLeftForAFreshOne(t *testing.T) {
 		h := startHalfOpen(t, driver.ProtocolV1, agentsim.AgentConfig{Checkpoint: true},
 			func(c *driver.Config) { c.CallTimeout = 500 * time.Millisecond })
 		h.swallow()
-		sendRunning(t, h.driver, "into the silence")
+		sendRunning(t, h.d, "into the silence")
 		latency, err := h.agent.Restart(h.ctx, true)
 		require.NoError(t, err)
 		t.Logf("resubscribed %v after the agent listened again", latency)
@@ -46,46 +45,23 @@ func TestHalfOpenConnectionIsLeftForAFreshOne(t *testing.T) {
 	})
 }
 
+// halfOpen is an executor that reaches its agent only through the agent's
+// proxy (AgentConfig.BehindProxy).
 type halfOpen struct {
-	t      *testing.T
-	ctx    context.Context
-	agent  *agentsim.Agent
-	proxy  *agentsim.Proxy
-	driver *driver.Driver
+	*faulty
+	proxy *agentsim.Proxy
 }
 
-// startHalfOpen starts an agent, a proxy in front of it, and an executor
-// that reaches the agent only through the proxy, with task t1 running and
-// its first update acknowledged.
+// startHalfOpen starts an agent behind a proxy and an executor on wire
+// that reaches it only through the proxy, with task t1 running and its
+// first update acknowledged.
 func startHalfOpen(t *testing.T, wire driver.Protocol, cfg agentsim.AgentConfig, tweaks ...func(*driver.Config)) *halfOpen {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
 	cfg.BehindProxy = true
-	agent, err := agentsim.Start(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { agent.Close() })
-	proxy := agent.Proxy()
-	require.Contains(t, agent.InProcessGetenv(driver.EnvAgentPID), proxy.Addr(), "the agent advertises the proxy")
-	cfg2, err := driver.ConfigFromEnv(agent.InProcessGetenv)
-	require.NoError(t, err)
-	cfg2.KeepProcessGroup = true
-	cfg2.Protocol = wire
-	for _, tweak := range tweaks {
-		tweak(&cfg2)
-	}
-	require.NoError(t, agent.Launch(task("t1", "")))
-	rec := newRecorder()
-	d, err := driver.New(rec, cfg2)
-	require.NoError(t, err)
-	_, err = d.Start()
-	require.NoError(t, err)
-	t.Cleanup(func() { d.Stop(); d.Join() })
-	rec.waitFor(t, "LaunchTask t1")
-	_, err = agent.WaitUpdate(ctx, "t1", mesos.TASK_RUNNING) // so every connection is open before the swallow
-	require.NoError(t, err)
-	require.NoError(t, d.AwaitAcknowledgements(ctx))
+	f := startFaulty(t, wire, cfg, tweaks...)
+	proxy := f.agent.Proxy()
+	require.Contains(t, f.agent.InProcessGetenv(driver.EnvAgentPID), proxy.Addr(), "the agent advertises the proxy")
 	require.NotZero(t, proxy.Stats().Opened, "the executor reaches the agent through the proxy")
-	return &halfOpen{t: t, ctx: ctx, agent: agent, proxy: proxy, driver: d}
+	return &halfOpen{faulty: f, proxy: proxy}
 }
 
 func (h *halfOpen) swallow() {
@@ -98,9 +74,9 @@ func (h *halfOpen) swallow() {
 // swallow, and that the executor closed every silenced connection.
 func (h *halfOpen) recovered() {
 	t := h.t
-	require.NoError(t, h.driver.AwaitAcknowledgements(h.ctx))
-	sendRunning(t, h.driver, "after the recovery")
-	require.NoError(t, h.driver.AwaitAcknowledgements(h.ctx))
+	require.NoError(t, h.d.AwaitAcknowledgements(h.ctx))
+	sendRunning(t, h.d, "after the recovery")
+	require.NoError(t, h.d.AwaitAcknowledgements(h.ctx))
 	require.NoError(t, h.agent.WaitAllAcknowledged(h.ctx))
 	require.NoError(t, h.proxy.WaitStats(h.ctx, "the silenced connections closed by the executor", func(s agentsim.ProxyStats) bool {
 		return s.SwallowedClosed == s.Swallowed

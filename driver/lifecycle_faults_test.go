@@ -105,8 +105,8 @@ type faulty struct {
 }
 
 // startFaulty starts an agent and an executor on wire with task t1
-// running and acknowledged.
-func startFaulty(t *testing.T, wire driver.Protocol, cfg agentsim.AgentConfig) *faulty {
+// running and its TASK_RUNNING acknowledged.
+func startFaulty(t *testing.T, wire driver.Protocol, cfg agentsim.AgentConfig, tweaks ...func(*driver.Config)) *faulty {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	agent, err := agentsim.Start(ctx, cfg)
@@ -114,9 +114,13 @@ func startFaulty(t *testing.T, wire driver.Protocol, cfg agentsim.AgentConfig) *
 	t.Cleanup(func() { agent.Close() })
 	require.NoError(t, agent.Launch(task("t1", "")))
 	rec := newRecorder()
-	d := startInProcess(t, agent, rec, wire)
-	t.Cleanup(func() { d.Stop() })
+	d := startInProcess(t, agent, rec, wire, tweaks...)
+	t.Cleanup(func() { d.Stop(); d.Join() })
 	rec.waitFor(t, "LaunchTask t1")
+	// The recorder sends TASK_RUNNING after recording the launch: wait for
+	// it at the agent, so that every connection is open from here on.
+	_, err = agent.WaitUpdate(ctx, "t1", mesos.TASK_RUNNING)
+	require.NoError(t, err)
 	require.NoError(t, d.AwaitAcknowledgements(ctx))
 	return &faulty{t: t, ctx: ctx, agent: agent, rec: rec, d: d}
 }
