@@ -42,8 +42,10 @@ type Agent struct {
 	command         []string        // the launched executor's path and args
 	queue           []proto.Message // tasks and groups waiting for registration
 	updates         []Update
-	accepted        int            // updates accepted since Start; never goes down
-	acks            map[string]int // acknowledgements sent, by uuid
+	// updatesGeneration counts ForgetAcknowledged calls (see updateCursor).
+	updatesGeneration int
+	accepted          int            // updates accepted since Start; never goes down
+	acks              map[string]int // acknowledgements sent, by uuid
 	// pendingAcks are the uuids whose delayed acknowledgement is armed.
 	pendingAcks map[string]bool
 	msgs        [][]byte // framework messages from the executor

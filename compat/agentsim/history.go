@@ -55,6 +55,7 @@ func (a *Agent) ForgetAcknowledged() []Update {
 		delete(a.acks, uuidKey(u.UUID))
 	}
 	a.updates = kept
+	a.updatesGeneration++
 	return forgotten
 }
 

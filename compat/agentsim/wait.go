@@ -52,30 +52,70 @@ func (a *Agent) WaitState(ctx context.Context, s ExecutorState) error {
 // returns it (the first one, replays included).
 func (a *Agent) WaitUpdate(ctx context.Context, taskID string, state mesos.TaskState) (Update, error) {
 	var found Update
-	err := a.waitFor(ctx, fmt.Sprintf("%s of task %s", state, taskID), func() bool {
-		for _, u := range a.updates {
-			if u.TaskID == taskID && u.State == state {
-				found = u
+	err := a.waitFor(ctx, fmt.Sprintf("%s of task %s", state, taskID), a.findsUpdate(taskID, state, &found))
+	return found, err
+}
+
+// findsUpdate returns WaitUpdate's check: it sets *found to the first
+// update of taskID in state, with its acknowledgement count.
+func (a *Agent) findsUpdate(taskID string, state mesos.TaskState, found *Update) func() bool {
+	var seen updateCursor
+	return func() bool {
+		for i := seen.from(a); i < len(a.updates); i++ {
+			if u := a.updates[i]; u.TaskID == taskID && u.State == state {
+				*found = u
 				found.Acks = a.acks[uuidKey(u.UUID)]
 				return true
 			}
 		}
+		seen.upTo(a, len(a.updates))
 		return false
-	})
-	return found, err
+	}
 }
 
 // WaitAllAcknowledged waits until every accepted update that has a valid
 // pid, or came on the v1 wire, has been acknowledged at least once.
 func (a *Agent) WaitAllAcknowledged(ctx context.Context) error {
-	return a.waitFor(ctx, "every acknowledgement", func() bool {
-		for _, u := range a.updates {
-			if a.acks[uuidKey(u.UUID)] == 0 && u.ackable() {
-				return false
+	return a.waitFor(ctx, "every acknowledgement", a.allAcknowledged())
+}
+
+// allAcknowledged returns WaitAllAcknowledged's check.
+func (a *Agent) allAcknowledged() func() bool {
+	var done updateCursor // every update before it is acknowledged or never will be
+	return func() bool {
+		i := done.from(a)
+		for ; i < len(a.updates); i++ {
+			if u := a.updates[i]; a.acks[uuidKey(u.UUID)] == 0 && u.ackable() {
+				break
 			}
 		}
-		return true
-	})
+		done.upTo(a, i)
+		return i == len(a.updates)
+	}
+}
+
+// An updateCursor lets a wait that is evaluated after every change of the
+// agent look only at updates it has not judged yet: a wait over 10,000
+// updates that rescanned them all each time would hold the agent's lock
+// for most of a fast executor's run. Updates are only appended, and an
+// acknowledgement is never taken back, except by ForgetAcknowledged, which
+// starts a new generation and sends every cursor back to the start.
+type updateCursor struct {
+	generation int
+	next       int
+}
+
+// from returns the index of the first update not judged yet.
+func (c *updateCursor) from(a *Agent) int {
+	if c.generation != a.updatesGeneration {
+		return 0
+	}
+	return c.next
+}
+
+// upTo records that the updates before next have been judged.
+func (c *updateCursor) upTo(a *Agent, next int) {
+	c.generation, c.next = a.updatesGeneration, next
 }
 
 // WaitFrameworkMessage waits until the executor has sent a framework

@@ -50,6 +50,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -110,7 +112,16 @@ func main() {
 		"harness markers if it has them, keeping the rest, else as the whole file")
 	verbose := flag.Bool("v", false, "show the executors' output")
 	static := flag.Bool("static", false, "build the executors with CGO_ENABLED=0 (static, without libc)")
+	only := flag.String("only", "", "run only the implementations whose name matches this regexp (for profiling; the report then lacks the others)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the harness process (the simulated agent's side) to this file")
 	flag.Parse()
+	selected, err := selectImpls(*only)
+	check(err)
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		check(err)
+		defer stop()
+	}
 	if *verbose {
 		execOutput = os.Stderr
 	}
@@ -128,8 +139,8 @@ func main() {
 	cfg := config{updates: *updates, roundTrips: *roundTrips, idle: *idle, crashTimeout: *crashTimeout}
 	results := map[string][]result{}
 	for r := 0; r < *runs; r++ {
-		for i := range impls {
-			im := impls[(i+r)%len(impls)] // rotate the order every run
+		for i := range selected {
+			im := selected[(i+r)%len(selected)] // rotate the order every run
 			res, err := runOnce(filepath.Join(dir, im.bin), im.env, cfg)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "run %d %s: %v\n", r+1, im.name, err)
@@ -148,6 +159,39 @@ func main() {
 		old, _ := os.ReadFile(*out)
 		check(os.WriteFile(*out, []byte(splice(string(old), report)), 0o644))
 	}
+}
+
+// selectImpls returns the implementations whose name matches pattern (all
+// of them for "").
+func selectImpls(pattern string) ([]impl, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("-only: %w", err)
+	}
+	var out []impl
+	for _, im := range impls {
+		if re.MatchString(im.name) {
+			out = append(out, im)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-only %q matches no implementation", pattern)
+	}
+	return out, nil
+}
+
+// startCPUProfile profiles this process into path until the returned
+// function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func check(err error) {
