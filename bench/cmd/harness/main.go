@@ -52,6 +52,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +115,9 @@ func main() {
 	static := flag.Bool("static", false, "build the executors with CGO_ENABLED=0 (static, without libc)")
 	only := flag.String("only", "", "run only the implementations whose name matches this regexp (for profiling; the report then lacks the others)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the harness process (the simulated agent's side) to this file")
+	execProfiles := flag.String("executor-profile", "", "have every executor write a CPU profile of itself into this directory,\n"+
+		"as <implementation>-<run>.cpu (the executors are built into a temporary directory: use -keep to keep their binaries for pprof)")
+	keep := flag.String("keep", "", "build the executors into this directory and keep them")
 	flag.Parse()
 	selected, err := selectImpls(*only)
 	check(err)
@@ -126,9 +130,13 @@ func main() {
 		execOutput = os.Stderr
 	}
 
-	dir, err := os.MkdirTemp("", "bench-executors")
-	check(err)
-	defer os.RemoveAll(dir)
+	dir := *keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "bench-executors")
+		check(err)
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
 	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "./bench/executors/...")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if *static {
@@ -141,7 +149,13 @@ func main() {
 	for r := 0; r < *runs; r++ {
 		for i := range selected {
 			im := selected[(i+r)%len(selected)] // rotate the order every run
-			res, err := runOnce(filepath.Join(dir, im.bin), im.env, cfg)
+			env := im.env
+			if *execProfiles != "" {
+				path, err := filepath.Abs(filepath.Join(*execProfiles, fmt.Sprintf("%s-%d.cpu", im.name, r+1)))
+				check(err)
+				env = append(slices.Clip(env), benchtask.ProfileEnv+"="+path)
+			}
+			res, err := runOnce(filepath.Join(dir, im.bin), env, cfg)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "run %d %s: %v\n", r+1, im.name, err)
 				continue

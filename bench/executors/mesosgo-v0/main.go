@@ -43,6 +43,7 @@ func (executor) Shutdown(d exec.ExecutorDriver)               { d.Stop() }
 func (executor) Error(d exec.ExecutorDriver, msg string)      { fmt.Fprintln(os.Stderr, msg) }
 
 func main() {
+	defer task.StartProfile()()
 	d, err := exec.NewMesosExecutorDriver(exec.DriverConfig{Executor: executor{}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

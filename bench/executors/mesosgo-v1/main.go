@@ -32,6 +32,7 @@ import (
 )
 
 func main() {
+	defer task.StartProfile()()
 	cfg, err := config.FromEnv()
 	if err != nil {
 		log.Fatal(err)

@@ -21,6 +21,7 @@ import (
 )
 
 func main() {
+	defer task.StartProfile()()
 	exec := driver.Funcs{
 		OnLaunchTask: func(d driver.ExecutorDriver, t *mesos.TaskInfo) {
 			k, roundTrips := task.Parse(t.Data)
