@@ -137,7 +137,11 @@ func main() {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "./bench/executors/...")
+	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	if *execProfiles != "" {
+		args = append(args, "-tags", "benchprofile") // links runtime/pprof into the executors
+	}
+	build := exec.Command("go", append(args, "./bench/executors/...")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if *static {
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")

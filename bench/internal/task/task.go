@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -73,26 +72,5 @@ func ReadRoundTrips(sandbox string) (rtts []time.Duration, na string, err error)
 
 // ProfileEnv is the variable the harness sets (harness -executor-profile)
 // to have an executor write a CPU profile of itself to the path it holds.
+// Only executors built with the benchprofile tag honour it (StartProfile).
 const ProfileEnv = "BENCH_CPUPROFILE"
-
-// StartProfile starts the CPU profile ProfileEnv asks for, if any; the
-// function it returns ends it. A profile that cannot be started is
-// reported on stderr and the executor runs on without one.
-func StartProfile() (stop func()) {
-	path := os.Getenv(ProfileEnv)
-	if path == "" {
-		return func() {}
-	}
-	f, err := os.Create(path)
-	if err == nil {
-		err = pprof.StartCPUProfile(f)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", ProfileEnv, err)
-		if f != nil {
-			f.Close()
-		}
-		return func() {}
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }
-}
