@@ -78,16 +78,20 @@
 //
 // # Encoding
 //
-// Decoding and sizing use generated code. Encoding uses gogo's table-driven
-// marshaller, which calls the nested types' own generated Marshal: gogo
-// v1.3.2's generated marshallers call MarshalToSizedBuffer on nested types,
-// which mesos-go v0.0.11's types do not have. Fields are written in tag order.
+// Encoding, decoding and sizing use gogo's generated code, not reflection.
+// gogo v1.3.2's generated marshallers write back to front and call
+// MarshalToSizedBuffer on nested messages, which mesos-go v0.0.11's types do
+// not have; `make proto` rewrites those calls to the nested types' own Size
+// and MarshalTo, which write the same bytes. Fields are written in tag order,
+// unknown fields last. A nested mesos-go value that lacks a field Mesos
+// requires makes encoding fail with a *proto.RequiredNotSetError and no
+// bytes.
 //
 // # Regenerating
 //
 // Edit messages.proto and run `make proto` (scripts/proto.sh). It installs
 // protoc (Debian's protobuf-compiler) and protoc-gen-gogo v1.3.2 into ./bin
-// when missing and takes the imported .proto files from the module versions
-// in go.mod. `make verify` regenerates and fails if the result differs from
+// when missing, takes the imported .proto files from the module versions in
+// go.mod, and applies the rewrite described under Encoding. `make verify` regenerates and fails if the result differs from
 // what is committed.
 package mesosproto

@@ -74,3 +74,19 @@ func TestMissingRequiredFieldInNestedTypeIsAnError(t *testing.T) {
 	var notSet *proto.RequiredNotSetError
 	require.True(t, errors.As(err, &notSet), "got %T: %v", err, err)
 }
+
+// Encoding checks them too: a nested mesos-go value that lacks a field Mesos
+// requires (here a TaskStatus without its state) makes encoding fail with a
+// *proto.RequiredNotSetError and no bytes, so nothing half-written can be
+// sent. (gogo's table marshaller, used before the marshaller was generated,
+// returned a truncated body along with the error.)
+func TestEncodingMissingRequiredFieldInNestedTypeIsAnError(t *testing.T) {
+	m := &StatusUpdateMessage{Update: &StatusUpdate{
+		FrameworkID: &mesos.FrameworkID{Value: "f"},
+		Status:      &mesos.TaskStatus{TaskID: mesos.TaskID{Value: "t"}},
+	}}
+	b, err := proto.Marshal(m)
+	var notSet *proto.RequiredNotSetError
+	require.True(t, errors.As(err, &notSet), "got %T: %v", err, err)
+	require.Nil(t, b)
+}
