@@ -70,11 +70,13 @@ func canonicalHost(host string) (string, error) {
 	if host == "" {
 		return "", errors.New("empty host")
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if ip.Zone() != "" {
-			return "", fmt.Errorf("host %q has a zone, which a UPID cannot carry", host)
+	if mayBeIP(host) {
+		if ip, err := netip.ParseAddr(host); err == nil {
+			if ip.Zone() != "" {
+				return "", fmt.Errorf("host %q has a zone, which a UPID cannot carry", host)
+			}
+			return canonicalIP(host, ip.Unmap()), nil
 		}
-		return ip.Unmap().String(), nil
 	}
 	if strings.Contains(host, ":") {
 		return "", fmt.Errorf("host %q is not a valid IPv6 literal", host)
@@ -85,13 +87,42 @@ func canonicalHost(host string) (string, error) {
 	return strings.ToLower(host), nil
 }
 
+// mayBeIP is false for a host netip.ParseAddr cannot take, as it reads an
+// IPv4 address only from digits and dots and an IPv6 address only with a
+// colon: a hostname is not given to it, since its error allocates.
+func mayBeIP(host string) bool {
+	if strings.IndexByte(host, ':') >= 0 {
+		return true
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; c != '.' && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalIP is ip.String(), which is host itself when host is already
+// written that way (as it is in every UPID this package prints): then
+// nothing is allocated.
+func canonicalIP(host string, ip netip.Addr) string {
+	var buf [len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")]byte
+	if text := ip.AppendTo(buf[:0]); string(text) != host {
+		return string(text)
+	}
+	return host
+}
+
 // checkHostname applies RFC 1123 label rules (letters, digits, '-', '_'
 // tolerated as resolvers do, labels 1-63 bytes, no leading or trailing '-').
 func checkHostname(host string) error {
 	if len(host) > 253 {
 		return fmt.Errorf("hostname is %d bytes, longer than 253", len(host))
 	}
-	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+	rest := strings.TrimSuffix(host, ".")
+	for more := true; more; {
+		var label string
+		label, rest, more = strings.Cut(rest, ".")
 		if err := checkLabel(label); err != nil {
 			return fmt.Errorf("hostname %q: %v", host, err)
 		}
