@@ -18,8 +18,9 @@ const drainTimeout = 5 * time.Second
 var errStopped = errors.New("connection closed locally")
 
 // peer is one outgoing connection, persistent (a link) or temporary, with
-// its queue of frames. It is run by one goroutine that dials, writes every
-// queued frame in order with one writev per batch, and ends when the
+// its queue of messages, framed as they are queued. It is run by one
+// goroutine that dials, writes every queued message in order with one write
+// (a writev when some bodies are large) per batch, and ends when the
 // connection breaks, is shut down or, if temporary, has nothing left to send.
 // A second goroutine reads and discards the peer's responses; its read
 // failing is how a dead peer is noticed.
@@ -29,7 +30,8 @@ type peer struct {
 	persistent bool
 
 	// Guarded by m.mu.
-	queue   []net.Buffers
+	queue   outbox   // messages Send queued, not yet taken by the writer
+	free    [][]byte // blocks for queue, recycled from written batches
 	linked  map[upid.UPID]struct{}
 	retired bool
 
@@ -52,9 +54,9 @@ func newPeer(m *Messenger, addr string, persistent bool) *peer {
 	}
 }
 
-// enqueue adds a frame. Called with m.mu held.
-func (p *peer) enqueue(frame net.Buffers) {
-	p.queue = append(p.queue, frame)
+// enqueue frames and queues a message. Called with m.mu held.
+func (p *peer) enqueue(msg *Message) {
+	p.queue.add(msg, p.m.cfg.Framing, &p.free)
 	p.signal()
 }
 
@@ -118,13 +120,13 @@ func (p *peer) run() {
 var errReadEnded = errors.New("read side ended")
 
 func (p *peer) writeLoop(conn net.Conn, readDone chan error) error {
+	var batch outbox
 	for {
-		frames, idle := p.take()
-		if idle {
+		if idle := p.take(&batch); idle {
 			return p.drain(conn, readDone)
 		}
-		if len(frames) > 0 {
-			if err := writeFrames(conn, frames); err != nil {
+		if batch.n > 0 {
+			if err := batch.writeTo(conn); err != nil {
 				return fmt.Errorf("write to %s: %w", p.addr, err)
 			}
 			continue
@@ -139,37 +141,23 @@ func (p *peer) writeLoop(conn net.Conn, readDone chan error) error {
 	}
 }
 
-// take removes every queued frame. A temporary connection with nothing left
-// is detached from its address (idle), so later sends open a new one.
-func (p *peer) take() (frames []net.Buffers, idle bool) {
+// take replaces batch, which has been written, with every queued message;
+// the emptied batch becomes the queue, and its blocks are reused, so that
+// steady traffic allocates nothing. A temporary connection with nothing
+// left is detached from its address (idle), so later sends open a new one.
+func (p *peer) take(batch *outbox) (idle bool) {
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
-	frames, p.queue = p.queue, nil
-	if len(frames) == 0 && !p.persistent {
+	batch.recycle(&p.free)
+	*batch, p.queue = p.queue, *batch
+	if batch.n == 0 && !p.persistent {
 		if p.m.peers[p.addr] == p {
 			delete(p.m.peers, p.addr)
 		}
 		p.m.draining[p] = struct{}{}
-		return nil, true
+		return true
 	}
-	return frames, false
-}
-
-func writeFrames(conn net.Conn, frames []net.Buffers) error {
-	if len(frames) == 1 {
-		_, err := frames[0].WriteTo(conn)
-		return err
-	}
-	n := 0
-	for _, f := range frames {
-		n += len(f)
-	}
-	all := make(net.Buffers, 0, n)
-	for _, f := range frames {
-		all = append(all, f...)
-	}
-	_, err := all.WriteTo(conn)
-	return err
+	return false
 }
 
 // drain half-closes a temporary connection and waits, within drainTimeout,

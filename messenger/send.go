@@ -26,34 +26,33 @@ func (m *Messenger) Send(msg Message) error {
 	if msg.From.IsZero() {
 		msg.From = m.self
 	}
-	frame := m.encode(&msg)
+	var key [maxHostPortLen]byte
+	addr := appendHostPort(key[:0], msg.To) // no allocation unless a peer starts
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return ErrClosed
 	}
-	p := m.peers[msg.To.HostPort()]
+	p := m.peers[string(addr)]
 	if p == nil {
-		p = m.startPeer(msg.To.HostPort(), false)
+		p = m.startPeer(string(addr), false)
 	}
-	p.enqueue(frame)
+	p.enqueue(&msg)
 	return nil
 }
 
-// encode frames msg into buffers that can be written with one writev, without
-// copying the body: two allocations, the header and the frame's three
-// slices.
-func (m *Messenger) encode(msg *Message) net.Buffers {
-	header := AppendHeader(make([]byte, 0, headerSize(msg)), msg, m.cfg.Framing)
-	if len(msg.Body) == 0 {
-		return net.Buffers{header}
-	}
-	return net.Buffers{header, msg.Body, trailer}
-}
+// maxHostPortLen holds the "host:port" of most UPIDs (a longer one
+// makes appendHostPort allocate).
+const maxHostPortLen = 64
 
-// trailer is chunkTrailer for every frame. Writing a net.Buffers only moves
-// the slices in it, never changes the bytes: it is never written to.
-var trailer = []byte(chunkTrailer)
+// encode frames msg as a peer's writer does, into new buffers: one for
+// the header and a small body (copied), and the slices for one writev. A
+// large body is not copied.
+func (m *Messenger) encode(msg *Message) net.Buffers {
+	segs := make(net.Buffers, 1, 3)
+	segs[0] = make([]byte, 0, frameSize(msg))
+	return appendFrame(segs, msg, m.cfg.Framing)
+}
 
 // Link makes the connection to to's address persistent, opening it if there
 // is none (a temporary connection in use is kept and made persistent, so
@@ -103,8 +102,8 @@ func (m *Messenger) replacePeer(addr string) *peer {
 		for u := range old.linked {
 			p.linked[u] = struct{}{}
 		}
-		if len(old.queue) > 0 {
-			p.queue, old.queue = old.queue, nil
+		if old.queue.n > 0 {
+			p.queue, old.queue = old.queue, outbox{}
 			p.signal()
 		}
 		m.retire(old)
@@ -135,8 +134,8 @@ func (m *Messenger) startPeer(addr string, persistent bool) *peer {
 // link. Called by p's goroutine once its connection is gone.
 func (m *Messenger) peerEnded(p *peer, cause error) {
 	m.mu.Lock()
-	dropped := len(p.queue)
-	p.queue = nil
+	dropped := p.queue.n
+	p.queue = outbox{}
 	delete(m.draining, p)
 	current := m.peers[p.addr] == p
 	if current {
