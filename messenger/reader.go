@@ -49,7 +49,9 @@ func (r *Request) KeepAlive() bool {
 // hasToken reports whether the comma-separated list holds token (RFC 9110
 // §7.6.1: Connection is a list of options).
 func hasToken(list, token string) bool {
-	for _, t := range strings.Split(list, ",") {
+	for list != "" {
+		var t string
+		t, list, _ = strings.Cut(list, ",")
 		if httpline.EqualFold(strings.TrimSpace(t), token) {
 			return true
 		}
@@ -82,6 +84,41 @@ type RequestReader struct {
 	// bodyStarts, when set, is called between a request's headers and
 	// its body: the receiver's deadlines change there.
 	bodyStarts func()
+	// The text of the last requests, reused while the next requests repeat
+	// it (a sender writes the same headers and a few targets again and
+	// again), so that reading them does not allocate.
+	targets                     recent
+	userAgent, from, connection last
+}
+
+// last is the last value of one header; a string is never changed, so
+// handing the same one to many requests is safe.
+type last struct{ s string }
+
+func (l *last) of(b []byte) string {
+	if l.s != string(b) {
+		l.s = string(b)
+	}
+	return l.s
+}
+
+// recent is the last few values of a field that takes a few values in turn,
+// such as a target when messages of several kinds alternate.
+type recent struct {
+	s    [4]string
+	next int
+}
+
+func (r *recent) of(b []byte) string {
+	for _, s := range r.s {
+		if s == string(b) {
+			return s
+		}
+	}
+	s := string(b)
+	r.s[r.next] = s
+	r.next = (r.next + 1) % len(r.s)
+	return s
 }
 
 // NewRequestReader reads from br; bodies over maxBody bytes (0 means
@@ -100,28 +137,37 @@ func (rr *RequestReader) Buffered() int { return rr.br.Buffered() }
 // connection cleanly between requests, a *RequestError for a malformed or
 // oversized request, and other errors for transport failures.
 func (rr *RequestReader) Read() (*Request, error) {
+	req := &Request{}
+	if err := rr.read(req); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// read is Read into req, which it overwrites, so that a connection can
+// read every request into one Request. Only the Body of a request is new;
+// its strings may be shared with earlier requests.
+func (rr *RequestReader) read(req *Request) error {
+	*req = Request{}
 	line, err := rr.readLine()
 	for err == nil && len(line) == 0 {
 		line, err = rr.readLine() // tolerate stray CRLF between requests (RFC 9112 §2.2)
 	}
 	if err != nil {
-		return nil, truncatedIfPartial(err, "request line")
+		return truncatedIfPartial(err, "request line")
 	}
-	req := &Request{}
-	if err := parseRequestLine(line, req); err != nil {
-		return nil, err
+	if err := rr.parseRequestLine(line, req); err != nil {
+		return err
 	}
 	framing, err := rr.readHeaders(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if rr.bodyStarts != nil {
 		rr.bodyStarts()
 	}
-	if req.Body, err = rr.readBody(framing); err != nil {
-		return nil, err
-	}
-	return req, nil
+	req.Body, err = rr.readBody(framing)
+	return err
 }
 
 // bodyFraming says how the body is delimited.
@@ -130,7 +176,7 @@ type bodyFraming struct {
 	contentLength int64 // -1 when absent
 }
 
-func parseRequestLine(line []byte, req *Request) error {
+func (rr *RequestReader) parseRequestLine(line []byte, req *Request) error {
 	method, rest, ok := bytes.Cut(line, []byte(" "))
 	if !ok {
 		return badRequest("request line %q has no target", truncate(line))
@@ -147,8 +193,16 @@ func parseRequestLine(line []byte, req *Request) error {
 	default:
 		return badRequest("unsupported protocol %q", truncate(proto))
 	}
-	req.Method, req.Target = string(method), string(target)
+	req.Method, req.Target = methodString(method), rr.targets.of(target)
 	return nil
+}
+
+// methodString is string(method), without allocating for a POST.
+func methodString(method []byte) string {
+	if string(method) == "POST" {
+		return "POST"
+	}
+	return string(method)
 }
 
 func (rr *RequestReader) readHeaders(req *Request) (bodyFraming, error) {
@@ -164,40 +218,42 @@ func (rr *RequestReader) readHeaders(req *Request) (bodyFraming, error) {
 		if n == maxHeaderCount {
 			return f, &RequestError{Status: 431, Reason: fmt.Sprintf("more than %d headers", maxHeaderCount)}
 		}
-		if err := applyHeader(line, req, &f, rr.maxBody); err != nil {
+		if err := rr.applyHeader(line, req, &f); err != nil {
 			return f, err
 		}
 	}
 }
 
-func applyHeader(line []byte, req *Request, f *bodyFraming, maxBody int64) error {
+// applyHeader keeps what matters of one header line. A value is made a
+// string only when it is kept.
+func (rr *RequestReader) applyHeader(line []byte, req *Request, f *bodyFraming) error {
 	name, value, ok := bytes.Cut(line, []byte(":"))
 	if !ok || len(name) == 0 || bytes.ContainsAny(name, " \t") {
 		return badRequest("malformed header line %q", truncate(line))
 	}
-	v := string(bytes.TrimSpace(value))
+	v := bytes.TrimSpace(value)
 	switch {
 	case httpline.EqualFold(name, "user-agent"):
-		req.UserAgent = v
+		req.UserAgent = rr.userAgent.of(v)
 	case httpline.EqualFold(name, "libprocess-from"):
-		req.LibprocessFrom = v
+		req.LibprocessFrom = rr.from.of(v)
 	case httpline.EqualFold(name, "connection"):
-		req.Connection = v
+		req.Connection = rr.connection.of(v)
 	case httpline.EqualFold(name, "expect"):
-		req.Expect = v
+		req.Expect = string(v)
 	case httpline.EqualFold(name, "transfer-encoding"):
 		if !httpline.EqualFold(v, "chunked") {
 			return &RequestError{Status: 501, Reason: fmt.Sprintf("unsupported Transfer-Encoding %q", v)}
 		}
 		f.chunked = true
 	case httpline.EqualFold(name, "content-length"):
-		return applyContentLength(v, f, maxBody)
+		return applyContentLength(v, f, rr.maxBody)
 	}
 	return nil
 }
 
-func applyContentLength(v string, f *bodyFraming, maxBody int64) error {
-	u, err := strconv.ParseUint(v, 10, 63) // 1*DIGIT: no sign (RFC 9110 §8.6)
+func applyContentLength(v []byte, f *bodyFraming, maxBody int64) error {
+	u, err := strconv.ParseUint(string(v), 10, 63) // 1*DIGIT: no sign (RFC 9110 §8.6)
 	n := int64(u)
 	if err != nil || (f.contentLength >= 0 && f.contentLength != n) {
 		return badRequest("invalid Content-Length %q", v)

@@ -75,14 +75,14 @@ func (m *Messenger) serve(in *inbound) {
 	bw := bufio.NewWriterSize(tc, writeBufferBytes)
 	defer bw.Flush()
 	pending := true
+	var req Request // reused: a handler keeps only the Body, which is new
 	for {
 		tc.startRequest(rr.Buffered() > 0)
-		req, err := rr.Read()
-		if err != nil {
+		if err := rr.read(&req); err != nil {
 			m.readFailed(in, c, tc, bw, err)
 			return
 		}
-		from, re := m.receive(c, req)
+		from, re := m.receive(c, &req)
 		if re == nil && pending && (m.cfg.Trusted == nil || m.cfg.Trusted(from)) {
 			m.established(in)
 			pending = false
