@@ -1,7 +1,6 @@
 package messenger
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -20,14 +19,20 @@ var errNotMessage = &RequestError{Status: 404, Reason: "not a libprocess message
 // receiving process id from the first path segment and the message name from
 // the rest of the path. The returned Message's To has only its ID set.
 func ParseMessage(r *Request) (Message, error) {
+	return parseMessage(r, nil)
+}
+
+// parseMessage is ParseMessage, reusing the sender last parsed by senders
+// when the request names the same one.
+func parseMessage(r *Request, senders *lastSender) (Message, error) {
 	if r.Method != "POST" {
-		return Message{}, &RequestError{Status: 405, Reason: fmt.Sprintf("method %s, libprocess messages are POSTs", r.Method)}
+		return Message{}, &RequestError{Status: 405, Reason: "method " + r.Method + ", libprocess messages are POSTs"}
 	}
 	fromText, ok := sender(r)
 	if !ok {
 		return Message{}, errNotMessage
 	}
-	from, err := upid.Parse(fromText)
+	from, err := senders.parse(fromText)
 	if err != nil {
 		return Message{}, badRequest("sender: %v", err)
 	}
@@ -36,6 +41,27 @@ func ParseMessage(r *Request) (Message, error) {
 		return Message{}, err
 	}
 	return Message{From: from, To: upid.UPID{ID: to}, Name: name, Body: r.Body}, nil
+}
+
+// lastSender is the last sender a connection named and its parsed UPID:
+// every message on a connection usually comes from the same process, and
+// parsing its text again would give the same UPID. Only a text that parsed
+// is kept, so one that did not is refused again. A nil *lastSender keeps
+// nothing.
+type lastSender struct {
+	text string
+	from upid.UPID
+}
+
+func (l *lastSender) parse(text string) (upid.UPID, error) {
+	if l != nil && !l.from.IsZero() && text == l.text {
+		return l.from, nil
+	}
+	from, err := upid.Parse(text)
+	if err == nil && l != nil {
+		l.text, l.from = text, from
+	}
+	return from, err
 }
 
 func sender(r *Request) (string, bool) {

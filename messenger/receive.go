@@ -75,14 +75,15 @@ func (m *Messenger) serve(in *inbound) {
 	bw := bufio.NewWriterSize(tc, writeBufferBytes)
 	defer bw.Flush()
 	pending := true
-	var req Request // reused: a handler keeps only the Body, which is new
+	var req Request        // reused: a handler keeps only the Body, which is new
+	var senders lastSender // the sender of the connection's last message
 	for {
 		tc.startRequest(rr.Buffered() > 0)
 		if err := rr.read(&req); err != nil {
 			m.readFailed(in, c, tc, bw, err)
 			return
 		}
-		from, re := m.receive(c, &req)
+		from, re := m.receive(c, &req, &senders)
 		if re == nil && pending && (m.cfg.Trusted == nil || m.cfg.Trusted(from)) {
 			m.established(in)
 			pending = false
@@ -141,8 +142,8 @@ func (m *Messenger) writeFailed(in *inbound, c net.Conn, err error) {
 
 // receive checks and delivers one request; it returns the sender of a
 // delivered message, or the error to answer with (nil for 202).
-func (m *Messenger) receive(c net.Conn, req *Request) (upid.UPID, *RequestError) {
-	msg, err := ParseMessage(req)
+func (m *Messenger) receive(c net.Conn, req *Request, senders *lastSender) (upid.UPID, *RequestError) {
+	msg, err := parseMessage(req, senders)
 	if err != nil {
 		var re *RequestError
 		errors.As(err, &re)

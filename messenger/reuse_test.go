@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/upid"
 )
 
-// The receiver reuses what it can: a connection's Request and the text of
-// its repeated headers. These tests pin down that reuse never changes a
-// message delivered.
+// The receiver reuses what it can: a connection's Request, the text of its
+// repeated headers and its last sender. These tests pin down that reuse
+// never changes a message delivered or lets a bad one through.
 
 // repeated is n copies of the request a 0.22-1.11 agent sends.
 func repeated(n int, body string) []byte {
@@ -64,4 +66,36 @@ func TestBodiesDeliveredFromOneConnectionAreNeverReused(t *testing.T) {
 	for i, msg := range got {
 		require.Equal(t, bytes.Repeat([]byte{byte(i)}, 100+i), msg.Body, "message %d", i)
 	}
+}
+
+// Every sender on a connection is parsed and checked, however many messages
+// the one before it sent: a connection remembers only a sender that parsed.
+func TestEverySenderOnAConnectionIsChecked(t *testing.T) {
+	in := newInbox()
+	m := startMessenger(t, in.config("executor(1)"))
+	from := func(pid string) []byte {
+		return withChunkedBody("POST /executor(1)/mesos.internal.M HTTP/1.1\r\nLibprocess-From: "+pid+"\r\n", []byte(pid))
+	}
+	const a, b = "slave(1)@127.0.0.1:5051", "slave(2)@10.0.0.5:5051"
+	sends := []struct {
+		pid    string
+		status int
+	}{{a, 202}, {a, 202}, {"slave(1)@127.0.0.1", 400}, {a, 202}, {b, 202}, {"slave(1)@127.0.0.1:5051x", 400}, {"slave(1)@127.0.0.1:5051", 202}}
+	c := dial(t, m)
+	for _, s := range sends {
+		write(t, c, from(s.pid))
+	}
+	br := bufio.NewReader(c)
+	for _, s := range sends {
+		status, reason := readResponse(t, br)
+		require.Equal(t, s.status, status, "sender %q: %s", s.pid, reason)
+		if s.status == 202 {
+			got := in.next(t)
+			require.Equal(t, upid.MustParse(s.pid), got.From)
+			require.Equal(t, s.pid, string(got.Body))
+		} else {
+			require.Contains(t, in.nextRejection(t).Reason, "sender: upid: cannot parse")
+		}
+	}
+	requireNoMessage(t, in)
 }
