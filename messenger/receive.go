@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/mesos-shim/executor/logging"
@@ -70,9 +71,10 @@ func (m *Messenger) serve(in *inbound) {
 		return
 	}
 	tc := &timedConn{Conn: c, cfg: &m.cfg}
-	rr := NewRequestReader(bufio.NewReaderSize(tc, readBufferBytes), m.cfg.MaxBodyBytes)
+	br, bw := getBuffers(tc)
+	defer putBuffers(br, bw)
+	rr := NewRequestReader(br, m.cfg.MaxBodyBytes)
 	rr.bodyStarts = tc.startBody
-	bw := bufio.NewWriterSize(tc, writeBufferBytes)
 	defer bw.Flush()
 	pending := true
 	var req Request        // reused: a handler keeps only the Body, which is new
@@ -103,6 +105,28 @@ func (m *Messenger) serve(in *inbound) {
 			return
 		}
 	}
+}
+
+// Pools of a connection's buffers, reused once its goroutine has ended:
+// an agent before 0.27 opens a connection for every message. Nothing read
+// outlives its connection in them; bodies and kept text are copies.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferBytes) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferBytes) }}
+)
+
+func getBuffers(c net.Conn) (*bufio.Reader, *bufio.Writer) {
+	br, bw := readers.Get().(*bufio.Reader), writers.Get().(*bufio.Writer)
+	br.Reset(c)
+	bw.Reset(c)
+	return br, bw
+}
+
+func putBuffers(br *bufio.Reader, bw *bufio.Writer) {
+	br.Reset(nil)
+	bw.Reset(nil)
+	readers.Put(br)
+	writers.Put(bw)
 }
 
 // readFailed answers and logs a request that could not be read, when there
