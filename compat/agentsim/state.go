@@ -1,8 +1,6 @@
 package agentsim
 
 import (
-	"encoding/hex"
-
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
 	"github.com/mesos-shim/executor/upid"
@@ -71,7 +69,8 @@ type Update struct {
 // legacy wire only to a valid pid.
 func (u Update) ackable() bool { return u.Wire == WireV1 || ackable(u.PID) }
 
-func uuidKey(u []byte) string { return hex.EncodeToString(u) }
+// uuidKey is an update's uuid as a map key: its bytes as they are.
+func uuidKey(u []byte) string { return string(u) }
 
 // executorRecord is what the agent knows of its executor.
 type executorRecord struct {
