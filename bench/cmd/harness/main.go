@@ -51,6 +51,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -89,6 +90,10 @@ type result struct {
 	seqRate  float64
 	p50, p99 time.Duration
 	concRate float64
+	// agentCPU: the simulated agent's CPU time per update in the 16-task
+	// run; agentBusy: that CPU time over the run's wall time, in cores.
+	agentCPU  time.Duration
+	agentBusy float64
 	// rttP50, rttP99: update → acknowledgement one at a time, as the
 	// executor saw it; -1 when it cannot see acknowledgements (rttNA says why).
 	rttP50, rttP99 time.Duration
@@ -118,9 +123,14 @@ func main() {
 	execProfiles := flag.String("executor-profile", "", "have every executor write a CPU profile of itself into this directory,\n"+
 		"as <implementation>-<run>.cpu (the executors are built into a temporary directory: use -keep to keep their binaries for pprof)")
 	keep := flag.String("keep", "", "build the executors into this directory and keep them")
+	agentProcs := flag.Int("agent-procs", 0, "run the simulated agent (this process) on at most this many cores (GOMAXPROCS;\n"+
+		"0 leaves it alone): 1 serves all connections on one core, as a real agent's one I/O loop does")
 	flag.Parse()
 	selected, err := selectImpls(*only)
 	check(err)
+	if *agentProcs > 0 {
+		runtime.GOMAXPROCS(*agentProcs)
+	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
 		check(err)
@@ -284,8 +294,14 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 		return res, err
 	}
 
-	// 16 tasks at once.
+	// 16 tasks at once, with the simulated agent's own CPU time (this
+	// process's) over the run.
 	const tasks = 16
+	agentCPU0, err := selfCPU()
+	if err != nil {
+		return res, err
+	}
+	concStart := time.Now()
 	for i := 0; i < tasks; i++ {
 		if err := a.Launch(task(fmt.Sprintf("c%02d", i), updates/tasks)); err != nil {
 			return res, err
@@ -299,6 +315,12 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 	if err := a.WaitAllAcknowledged(ctx); err != nil {
 		return res, err
 	}
+	agentCPU1, err := selfCPU()
+	if err != nil {
+		return res, err
+	}
+	res.agentCPU = (agentCPU1 - agentCPU0) / time.Duration(updates)
+	res.agentBusy = float64(agentCPU1-agentCPU0) / float64(time.Since(concStart))
 	res.concRate, _ = rate(a.Trace().Entries(), func(id string) bool { return strings.HasPrefix(id, "c") })
 
 	if err := roundTrips(ctx, a, cfg.roundTrips, &res); err != nil {

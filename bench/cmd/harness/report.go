@@ -27,6 +27,7 @@ func ms(v float64) string {
 	return fmt.Sprintf("%.1f ms", v)
 }
 func mb(v float64) string     { return fmt.Sprintf("%.1f MB", v/1024) }
+func cores(v float64) string  { return fmt.Sprintf("%.2f", v) }
 func perSec(v float64) string { return fmt.Sprintf("%.0f/s", v) }
 
 // dmsOrNA is dms, or NaN (not measurable: "n/a") for a negative d.
@@ -54,6 +55,8 @@ var metrics = []metric{
 		target: func(o, p float64, _ map[string][]result) string { return yes(o >= 3*p, "≥ 3x best peer") }},
 	{name: "acked updates/s, 16 tasks", get: func(r result) float64 { return r.concRate }, format: perSec, higher: true,
 		target: func(o, p float64, _ map[string][]result) string { return yes(o >= 3*p, "≥ 3x best peer") }},
+	{name: "simulated agent CPU per update, 16 tasks", get: func(r result) float64 { return dms(r.agentCPU) }, format: ms},
+	{name: "simulated agent busy, 16 tasks (cores)", get: func(r result) float64 { return r.agentBusy }, format: cores},
 	{name: "update interval at agent p50", get: func(r result) float64 { return dms(r.p50) }, format: ms},
 	{name: "update interval at agent p99", get: func(r result) float64 { return dms(r.p99) }, format: ms},
 	{name: "update → ack round trip p50 (one at a time)", get: func(r result) float64 { return dmsOrNA(r.rttP50) }, format: ms},

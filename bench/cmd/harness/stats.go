@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -91,4 +92,15 @@ func parseStatCPU(stat string) (time.Duration, error) {
 		return 0, fmt.Errorf("malformed stat times")
 	}
 	return time.Duration(ut+st) * clockTick, nil
+}
+
+// selfCPU is this process's CPU time (user and system, every thread):
+// the simulated agent's, whose executors are child processes and do not
+// count.
+func selfCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, err
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
