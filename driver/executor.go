@@ -79,8 +79,11 @@ type ExecutorDriver interface {
 	// it to the scheduler reliably. The driver keeps the update until the
 	// agent acknowledges it and resends it after an agent restart. Updates of
 	// one task are delivered in the order they were sent. TASK_STAGING is
-	// refused. When Config.MaxUnacknowledgedUpdates updates are awaiting
-	// their acknowledgement, it blocks until one arrives (back-pressure).
+	// refused. At most a thousand updates are on the wire unacknowledged
+	// at a time; later ones wait in the driver, encoded once, and go out
+	// as acknowledgements come. When Config.MaxUnacknowledgedUpdates
+	// updates are awaiting their acknowledgement, it blocks until one
+	// arrives (back-pressure).
 	SendStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error)
 	// SendFrameworkMessage sends data to the scheduler, best effort.
 	SendFrameworkMessage(data []byte) (mesos.Status, error)

@@ -76,7 +76,8 @@ const (
 )
 
 // queuedCall is a call of the current subscription, encoded once. Only
-// what the logs name of it is kept besides: a burst can queue thousands.
+// what the logs name of it is kept besides: a burst can queue a thousand
+// UPDATEs (the core's send window).
 type queuedCall struct {
 	what callName
 	body []byte

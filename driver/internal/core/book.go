@@ -14,11 +14,15 @@ type book struct {
 	// updates[head:] are the outstanding updates, oldest first.
 	// Acknowledgements come in order, as a rule: the first is taken by
 	// moving head, and the slots before it are reused once they are half.
-	updates  []pending
-	head     int
-	tasks    []mesos.TaskInfo
-	launched map[string]struct{} // every task id ever launched
-	id       identity
+	updates []pending
+	head    int
+	// sent counts the outstanding updates handed to the wire and held the
+	// others, which are always the newest: once one is held every later
+	// one is (mayHandOver), and release hands them over oldest first.
+	sent, held int
+	tasks      []mesos.TaskInfo
+	launched   map[string]struct{} // every task id ever launched
+	id         identity
 }
 
 // pending is one unacknowledged update. The driver lets thousands wait for
@@ -31,8 +35,9 @@ type pending struct {
 	rec     []byte
 	uuidLen int
 	ts      float64 // the timestamp it was sent with
-	// held is set when the update was made while no agent could take it;
-	// it is sent once the executor is subscribed again.
+	// held is set when the update was not handed to the wire when it was
+	// made: no agent could take it, or the send window was full. It is
+	// sent once the executor is subscribed again, or there is room.
 	held bool
 }
 
@@ -89,8 +94,18 @@ func (b *book) add(s mesos.TaskStatus, held bool) error {
 		b.updates, b.head = b.updates[:n], 0
 	}
 	b.updates = append(b.updates, pending{rec: rec, uuidLen: len(uuid), ts: ts, held: held})
+	if held {
+		b.held++
+	} else {
+		b.sent++
+	}
 	return nil
 }
+
+// mayHandOver says whether a new update may go to the wire at once:
+// nothing older is held, and fewer than window updates are out there
+// unacknowledged.
+func (b *book) mayHandOver(window int) bool { return b.held == 0 && b.sent < window }
 
 // outstanding returns the unacknowledged updates, oldest first.
 func (b *book) outstanding() []pending { return b.updates[b.head:] }
@@ -99,9 +114,15 @@ func (b *book) outstanding() []pending { return b.updates[b.head:] }
 // agent now knows. It reports false when no such update is outstanding.
 func (b *book) acknowledge(taskID string, uuid []byte) bool {
 	i := b.find(uuid)
-	switch {
-	case i < 0:
+	if i < 0 {
 		return false
+	}
+	if b.updates[i].held { // the agent had it from an earlier connection
+		b.held--
+	} else {
+		b.sent--
+	}
+	switch {
 	case i == b.head:
 		b.updates[i] = pending{}
 		b.head++
@@ -141,15 +162,16 @@ func (b *book) status(p *pending) mesos.TaskStatus {
 	return s
 }
 
-// releaseHeld returns the updates held back and marks them sent.
-func (b *book) releaseHeld() []mesos.TaskStatus {
+// release marks the oldest held updates sent, while fewer than window are
+// sent, and returns them in order.
+func (b *book) release(window int) []mesos.TaskStatus {
 	var out []mesos.TaskStatus
-	for i := range b.outstanding() {
-		p := &b.outstanding()[i]
-		if p.held {
-			p.held = false
-			out = append(out, b.status(p))
-		}
+	ps := b.outstanding()
+	for i := len(ps) - b.held; i < len(ps) && b.sent < window; i++ {
+		ps[i].held = false
+		b.held--
+		b.sent++
+		out = append(out, b.status(&ps[i]))
 	}
 	return out
 }
@@ -163,5 +185,6 @@ func (b *book) unacknowledged() ([]mesos.TaskInfo, []mesos.TaskStatus) {
 		ps[i].held = false
 		updates[i] = b.status(&ps[i])
 	}
+	b.sent, b.held = len(ps), 0
 	return tasks, updates
 }

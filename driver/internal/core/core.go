@@ -56,6 +56,12 @@ type Config struct {
 	// Jitter returns a uniformly random duration in [0, max]; the driver
 	// supplies it so that the core needs no source of randomness.
 	Jitter func(max time.Duration) time.Duration
+	// SendWindow bounds the updates handed to the wire and not yet
+	// acknowledged (0: DefaultSendWindow). Later updates wait in the book,
+	// encoded once, and go out as acknowledgements make room, so that a
+	// burst of thousands is not also held, encoded again, in the wire's
+	// queue.
+	SendWindow int
 }
 
 // Core is the lifecycle state machine. The zero value is not usable; call New.

@@ -46,9 +46,7 @@ func (c *Core) subscribed(s *executor.Event_Subscribed, out *Output) {
 	case c.lostAgent():
 		c.state, c.recoveryDeadline, c.resubscribeAt, c.attempts = StateConnected, time.Time{}, time.Time{}, 0
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Reregistered, Agent: &s.AgentInfo})
-		for _, held := range c.book.releaseHeld() {
-			out.Calls = append(out.Calls, c.updateCall(held))
-		}
+		c.releaseUpdates(out)
 	default:
 		c.logf(out, Warning, "ignoring unexpected registration confirmation while "+c.state.String())
 	}
@@ -61,7 +59,9 @@ func (c *Core) acknowledged(a *executor.Event_Acknowledged, out *Output) {
 	}
 	if !c.book.acknowledge(a.TaskID.Value, a.UUID) {
 		c.logf(out, Warning, "ignoring acknowledgement of unknown update "+uuidString(a.UUID)+" for task "+a.TaskID.Value)
+		return
 	}
+	c.releaseUpdates(out)
 }
 
 func (c *Core) agentError(e *executor.Event_Error, out *Output) {

@@ -35,12 +35,35 @@ func (c *Core) sendUpdate(now time.Time, in SendUpdate, out *Output) {
 	}
 	s := in.Status
 	c.book.id.stamp(&s, in.UUID, float64(now.UnixNano())/1e9)
-	held := c.lostAgent()
+	held := c.lostAgent() || !c.book.mayHandOver(c.sendWindow())
 	if err := c.book.add(s, held); err != nil {
 		out.Err = fmt.Errorf("driver: status update for task %s cannot be encoded: %w", s.TaskID.Value, err)
 		return
 	}
 	if !held {
+		out.Calls = append(out.Calls, c.updateCall(s))
+	}
+}
+
+// DefaultSendWindow is Config.SendWindow's default: enough updates in
+// flight to keep any agent busy (at 100,000 updates/s, 10 ms of round
+// trip), few enough that the wire's copies of them stay small.
+const DefaultSendWindow = 1024
+
+func (c *Core) sendWindow() int {
+	if c.cfg.SendWindow > 0 {
+		return c.cfg.SendWindow
+	}
+	return DefaultSendWindow
+}
+
+// releaseUpdates hands the wire the held updates the window has room
+// for, oldest first, unless no agent can take them.
+func (c *Core) releaseUpdates(out *Output) {
+	if c.lostAgent() {
+		return
+	}
+	for _, s := range c.book.release(c.sendWindow()) {
 		out.Calls = append(out.Calls, c.updateCall(s))
 	}
 }
