@@ -96,3 +96,18 @@ func TestRenderNotMeasurable(t *testing.T) {
 	require.Equal(t, "| update → ack round trip p50 (one at a time) | 0.200 ms | 0.200 ms | n/a | 0.400 ms | 0.50x | 0.50x |  |", row)
 	require.Contains(t, out, "Round trips of mesos-go-v0: n/a, no callback.")
 }
+
+// With -only, a target set against the best peer is not judged when no
+// peer ran; an absolute one still is.
+func TestRenderWithoutPeers(t *testing.T) {
+	ours := result{seqRate: 1000, register: time.Millisecond}
+	out := render(map[string][]result{"ours-v0": {ours}, "ours-v1": {ours}}, 1, 1, time.Second, time.Second, "cmd")
+	rows := map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if name, _, ok := strings.Cut(strings.TrimPrefix(l, "| "), " |"); ok {
+			rows[name] = l
+		}
+	}
+	require.Contains(t, rows["acked updates/s, one task"], "v0: no peer run to compare with; v1: no peer run to compare with")
+	require.Contains(t, rows["exec → registered"], "v0: met (< 5 ms median)")
+}
