@@ -10,7 +10,8 @@
 // MESOS_AGENT_ENDPOINT (0.27+) name the same ip:port. Each connection is
 // routed by its first request line, read ahead without being consumed: a
 // path under /api/v1/executor or /slave(1)/api/v1/executor goes to the v1
-// endpoint (net/http), anything else to the libprocess messenger. Which
+// endpoint (plain calls by a small HTTP/1.1 loop, everything else by
+// net/http: v1conn.go), anything else to the libprocess messenger. Which
 // wire the executor uses is decided by its first successful contact (§6):
 // a RegisterExecutorMessage makes it a PID executor, a SUBSCRIBE answered
 // with SUBSCRIBED an HTTP one (Agent.Wire). Every trace entry says which

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -296,7 +297,7 @@ func (a *Agent) pushEventLocked(st *stream, ev *executor.Event) bool {
 	if st.over() {
 		return closed()
 	}
-	e.Detail = strings.TrimSpace(e.Detail + fmt.Sprintf(" [%s #%d]", st.codec, st.n))
+	e.Detail = strings.TrimSpace(e.Detail + " [" + st.codec.String() + " #" + strconv.Itoa(st.n) + "]")
 	a.trace.add(e)
 	if !st.push(recordio.AppendRecord(nil, rec)) {
 		return closed()

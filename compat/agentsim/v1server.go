@@ -35,16 +35,25 @@ type v1Server struct {
 	// agent waits for it, so that it answers nothing.
 	down chan struct{}
 
+	// ln is the router's listener; fallback is net/http's, fed with the
+	// connections the plain loop hands on (v1conn.go).
+	ln       net.Listener
+	fallback *chanListener
+
 	mu      sync.Mutex
 	closing bool
 	streams map[*stream]struct{}
-	wg      sync.WaitGroup // handlers
+	conns   map[net.Conn]struct{} // open connections, whoever serves them
+	wg      sync.WaitGroup        // handlers
+	connWG  sync.WaitGroup        // the accept loop and the plain loops
 }
 
 type connKey struct{}
 
 func newV1Server(ln net.Listener, inc incarnation) *v1Server {
-	s := &v1Server{inc: inc, done: make(chan struct{}), down: make(chan struct{}), streams: make(map[*stream]struct{})}
+	s := &v1Server{inc: inc, done: make(chan struct{}), down: make(chan struct{}),
+		streams: make(map[*stream]struct{}), conns: make(map[net.Conn]struct{}),
+		ln: ln, fallback: newChanListener(ln.Addr())}
 	s.srv = &http.Server{
 		Handler:     s,
 		ErrorLog:    log.New(io.Discard, "", 0),
@@ -52,8 +61,10 @@ func newV1Server(ln net.Listener, inc incarnation) *v1Server {
 	}
 	go func() {
 		defer close(s.done)
-		s.srv.Serve(ln)
+		s.srv.Serve(s.fallback)
 	}()
+	s.connWG.Add(1)
+	go s.acceptLoop()
 	return s
 }
 
@@ -62,15 +73,21 @@ func newV1Server(ln net.Listener, inc incarnation) *v1Server {
 func (s *v1Server) close() {
 	s.mu.Lock()
 	s.closing = true
-	streams := s.streams
-	s.streams = nil
+	streams, conns := s.streams, s.conns
+	s.streams, s.conns = nil, nil
 	s.mu.Unlock()
+	s.ln.Close()
+	s.fallback.Close()
 	s.srv.Close()
+	for c := range conns {
+		c.Close()
+	}
 	for st := range streams {
 		st.cut()
 	}
 	close(s.down)
 	<-s.done
+	s.connWG.Wait()
 	s.wg.Wait()
 }
 
@@ -126,9 +143,15 @@ func (s *v1Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // decide runs the checks of §5.4 in order and, if the call passes them,
 // has the agent handle it.
 func (s *v1Server) decide(r *http.Request) (v1Answer, *executor.Call) {
-	p := s.inc.a.cfg.Profile
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxCallBytes+1))
-	call := s.traceCall(r, body, err)
+	return s.decideBody(r, body, err, decodeCall(r, body, err))
+}
+
+// decideBody is decide once the body is read (err: why not) and decoded
+// (call: nil if it does not decode).
+func (s *v1Server) decideBody(r *http.Request, body []byte, err error, call *executor.Call) (v1Answer, *executor.Call) {
+	p := s.inc.a.cfg.Profile
+	s.traceCall(r, body, call)
 	switch {
 	case p.V1 == V1None:
 		return refused(http.StatusNotFound, ""), call // no such route before 0.25
@@ -183,14 +206,19 @@ func checkRequest(r *http.Request, body []byte, readErr error, call *executor.Ca
 	return v1Answer{}, false
 }
 
-// traceCall decodes the call for the trace (nil if it does not decode) and
-// records it.
-func (s *v1Server) traceCall(r *http.Request, body []byte, readErr error) *executor.Call {
+// decodeCall decodes a request's body by its Content-Type; nil if it does
+// not decode.
+func decodeCall(r *http.Request, body []byte, readErr error) *executor.Call {
 	var call *executor.Call
 	codec, ok := httpapi.CodecForContentType(r.Header.Get("Content-Type"))
 	if ok && readErr == nil {
 		call, _ = codec.DecodeCall(body)
 	}
+	return call
+}
+
+// traceCall records the call (nil: the body was not a call).
+func (s *v1Server) traceCall(r *http.Request, body []byte, call *executor.Call) {
 	e := Entry{Dir: FromExecutor, Wire: WireV1, Name: "Call"}
 	if call != nil {
 		e = describeCall(call)
@@ -198,7 +226,6 @@ func (s *v1Server) traceCall(r *http.Request, body []byte, readErr error) *execu
 		e.Detail = fmt.Sprintf("%s %s, Content-Type %q, %d bytes: not a call", r.Method, r.URL.Path, r.Header.Get("Content-Type"), len(body))
 	}
 	s.inc.a.trace.add(e)
-	return call
 }
 
 // bearer says whether r carries "Authorization: Bearer <token>".
@@ -221,18 +248,32 @@ func (s *v1Server) answer(w http.ResponseWriter, call *executor.Call, ans v1Answ
 		s.traceRefusal(call, ans)
 	}
 	h := w.Header()
-	switch ans.status {
-	case http.StatusMethodNotAllowed:
-		h.Set("Allow", http.MethodPost)
-	case http.StatusUnauthorized:
-		h.Set("WWW-Authenticate", `Bearer realm="mesos-agent-executor"`)
+	for _, f := range answerHeader(ans) {
+		h.Set(f.key, f.value)
 	}
-	if ans.body != "" {
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-	}
-	h.Set("Content-Length", strconv.Itoa(len(ans.body)))
 	w.WriteHeader(ans.status)
 	io.WriteString(w, ans.body)
+}
+
+// headerField is one field of a response's header.
+type headerField struct{ key, value string }
+
+// answerHeader is the header of an answer without a stream, but Date:
+// keys in canonical form, sorted, as net/http writes a Header.
+func answerHeader(ans v1Answer) []headerField {
+	h := make([]headerField, 0, 3)
+	if ans.status == http.StatusMethodNotAllowed {
+		h = append(h, headerField{"Allow", http.MethodPost})
+	}
+	h = append(h, headerField{"Content-Length", strconv.Itoa(len(ans.body))})
+	if ans.body != "" {
+		h = append(h, headerField{"Content-Type", "text/plain; charset=utf-8"})
+	}
+	if ans.status == http.StatusUnauthorized {
+		// canonical, as Header.Set makes it and net/http sends it
+		h = append(h, headerField{"Www-Authenticate", `Bearer realm="mesos-agent-executor"`})
+	}
+	return h
 }
 
 func (s *v1Server) traceRefusal(call *executor.Call, ans v1Answer) {
