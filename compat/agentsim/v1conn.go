@@ -221,6 +221,8 @@ func plainRequest(r *http.Request) bool {
 	return true
 }
 
+// plainHost says whether h is a Host value net/http accepts as it is: a
+// name or address with an optional port, in plain ASCII.
 func plainHost(h string) bool {
 	if h == "" {
 		return false
@@ -235,6 +237,9 @@ func plainHost(h string) bool {
 	return true
 }
 
+// plainToken says whether k is a header name of letters, digits and
+// hyphens only: narrower than an RFC 9110 token on purpose, so that no
+// name net/http treats specially slips through.
 func plainToken(k string) bool {
 	if k == "" {
 		return false
@@ -248,6 +253,8 @@ func plainToken(k string) bool {
 	return true
 }
 
+// plainValue says whether v is a header value of visible ASCII, spaces and
+// tabs.
 func plainValue(v string) bool {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c < 0x20 && c != '\t' || c > 0x7e {

@@ -117,7 +117,7 @@ func (b *book) acknowledge(taskID string, uuid []byte) bool {
 	if i < 0 {
 		return false
 	}
-	if b.updates[i].held { // the agent had it from an earlier connection
+	if b.updates[i].held { // never sent: no agent should know it, but the counts stay true
 		b.held--
 	} else {
 		b.sent--
