@@ -45,15 +45,6 @@ func (m *Messenger) Send(msg Message) error {
 // makes appendHostPort allocate).
 const maxHostPortLen = 64
 
-// encode frames msg as a peer's writer does, into new buffers: one for
-// the header and a small body (copied), and the slices for one writev. A
-// large body is not copied.
-func (m *Messenger) encode(msg *Message) net.Buffers {
-	segs := make(net.Buffers, 1, 3)
-	segs[0] = make([]byte, 0, frameSize(msg))
-	return appendFrame(segs, msg, m.cfg.Framing)
-}
-
 // Link makes the connection to to's address persistent, opening it if there
 // is none (a temporary connection in use is kept and made persistent, so
 // messages sent before and after Link stay in order), and asks to be told
