@@ -21,7 +21,7 @@ func TestFrameSizeBoundsTheFrame(t *testing.T) {
 		{ID: "executor(1)", Host: "2001:db8::1", Port: 5051},
 	} {
 		for _, f := range []Framing{FramingHTTP10, FramingHTTP11, FramingHTTP11Host} {
-			for _, body := range [][]byte{nil, []byte("body"), make([]byte, inlineBodyBytes+1)} {
+			for _, body := range [][]byte{nil, []byte("body"), make([]byte, inlineBodyBytes), make([]byte, inlineBodyBytes+1)} {
 				msg := &Message{From: from, To: upid.UPID{ID: "slave(1)", Host: from.Host, Port: 5051},
 					Name: "mesos.internal.StatusUpdateMessage", Body: body}
 				block := make([]byte, 0, frameSize(msg))
