@@ -36,6 +36,8 @@ const (
 // errPlainTooLong stops the reader once a request has used its bound.
 var errPlainTooLong = errors.New("agentsim: request too long for the plain loop")
 
+// acceptLoop serves each v1 connection the router hands over with the
+// plain loop, until the listener closes.
 func (s *v1Server) acceptLoop() {
 	defer s.connWG.Done()
 	for {
@@ -52,6 +54,8 @@ func (s *v1Server) acceptLoop() {
 	}
 }
 
+// trackConn records c so that close can cut it; it reports false once the
+// server is closing.
 func (s *v1Server) trackConn(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
