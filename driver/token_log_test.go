@@ -134,10 +134,14 @@ func tokenSessionWithRefusals(t *testing.T, logs logCapture, errs *errorLog) *re
 	defer d.Stop()
 	require.Equal(t, secretToken, d.Config().AuthToken)
 	rec.waitFor(t, "LaunchTask t1")
+	// The recorder sends t1's TASK_RUNNING after recording the launch: the
+	// refusals armed below are for the test's own updates, not for that one.
+	_, err := agent.WaitUpdate(ctx, "t1", mesos.TASK_RUNNING)
+	require.NoError(t, err)
 
 	agent.FailCalls(executor.Call_UPDATE, 2, 503) // retried until taken
 	errs.status(d.SendStatusUpdate(&mesos.TaskStatus{TaskID: mesos.TaskID{Value: "u1"}, State: mesos.TASK_RUNNING.Enum()}))
-	_, err := agent.WaitUpdate(ctx, "u1", mesos.TASK_RUNNING)
+	_, err = agent.WaitUpdate(ctx, "u1", mesos.TASK_RUNNING)
 	require.NoError(t, err)
 
 	agent.FailCalls(executor.Call_UPDATE, 1, 403) // refused: replayed by the next SUBSCRIBE
