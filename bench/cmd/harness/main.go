@@ -121,7 +121,7 @@ func main() {
 	only := flag.String("only", "", "run only the implementations whose name matches this regexp (for profiling; the report then lacks the others)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the harness process (the simulated agent's side) to this file")
 	execProfiles := flag.String("executor-profile", "", "have every executor write a CPU profile of itself into this directory,\n"+
-		"as <implementation>-<run>.cpu (the executors are built into a temporary directory: use -keep to keep their binaries for pprof)")
+		"as <implementation>-<run>.cpu, and its allocations as <implementation>-<run>.cpu.allocs (the executors are built into a temporary directory: use -keep to keep their binaries for pprof)")
 	keep := flag.String("keep", "", "build the executors into this directory and keep them")
 	agentProcs := flag.Int("agent-procs", 0, "run the simulated agent (this process) on at most this many cores (GOMAXPROCS;\n"+
 		"0 leaves it alone): 1 serves all connections on one core, as a real agent's one I/O loop does")

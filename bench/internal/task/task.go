@@ -71,6 +71,7 @@ func ReadRoundTrips(sandbox string) (rtts []time.Duration, na string, err error)
 }
 
 // ProfileEnv is the variable the harness sets (harness -executor-profile)
-// to have an executor write a CPU profile of itself to the path it holds.
+// to have an executor write a CPU profile of itself to the path it holds,
+// and an allocation profile to that path with ".allocs" appended.
 // Only executors built with the benchprofile tag honour it (StartProfile).
 const ProfileEnv = "BENCH_CPUPROFILE"
