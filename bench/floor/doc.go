@@ -8,6 +8,10 @@
 //	hello       nothing (the Go runtime alone)
 //	nethttp     one POST through net/http's client and server on loopback
 //	mesostypes  the same, with a mesos-go v1 Event and Call encoded and decoded
+//	mesosraw    mesostypes without net/http, the call written on a plain TCP
+//	            connection, as this project's driver does
+//	mesostls    mesosraw with crypto/tls linked but not run: what TLS
+//	            support costs every process
 //	churn       N operations of short-lived garbage: peak RSS growth with no
 //	            data retained (the Go collector's own floor)
 //

@@ -37,6 +37,8 @@ var programs = []program{
 	{"hello", "./bench/floor/hello", "the Go runtime alone", nil},
 	{"nethttp", "./bench/floor/nethttp", "one POST through net/http's client and server on loopback", nil},
 	{"mesostypes", "./bench/floor/mesostypes", "nethttp plus a mesos-go v1 LAUNCH decoded and an UPDATE encoded", nil},
+	{"mesosraw", "./bench/floor/mesosraw", "mesostypes without net/http: the UPDATE written on a plain TCP connection", nil},
+	{"mesostls", "./bench/floor/mesostls", "mesosraw with crypto/tls linked (not run), as a driver that can speak TLS", nil},
 	{"ours", "./bench/executors/ours", "the benchmark executor on this driver, exiting on the missing environment", nil},
 	{"mesosgo-v1", "./bench/executors/mesosgo-v1", "the mesos-go v1 benchmark executor, exiting the same way", nil},
 	{"mesosgo-v0", "./bench/executors/mesosgo-v0", "the mesos-go v0 benchmark executor, exiting the same way", nil},
