@@ -4,12 +4,13 @@ PKGS      := ./...
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
-.PHONY: all test fmt-check vet race demo bench fuzz proto verify matrix soak
+.PHONY: all test fmt-check vet race notls demo bench fuzz proto verify matrix soak
 
 all: test
 
-## test: formatting, vet and the whole suite under the race detector (what CI runs).
-test: fmt-check vet race
+## test: formatting, vet and the whole suite under the race detector, then the build without TLS
+## (what CI runs).
+test: fmt-check vet race notls
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -20,6 +21,12 @@ vet:
 
 race:
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
+
+## notls: the mesosshim_notls build (crypto/tls left out, internal/tlsopt) vets clean and refuses
+## SSL clearly.
+notls:
+	$(GO) vet -tags mesosshim_notls $(PKGS)
+	$(GO) test -race -count=1 -tags mesosshim_notls -run NoTLS ./internal/tlsopt ./messenger ./driver
 
 ## demo: the example executor against the embedded simulated agent.
 demo:

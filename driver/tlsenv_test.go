@@ -1,3 +1,5 @@
+//go:build !mesosshim_notls
+
 package driver
 
 import (

@@ -2,12 +2,12 @@ package driver
 
 import (
 	"context"
-	"crypto/tls"
 	"net"
 	"time"
 
 	"github.com/mesos-shim/executor/compat/httpapi"
 	"github.com/mesos-shim/executor/internal/httppipe"
+	"github.com/mesos-shim/executor/internal/tlsopt"
 )
 
 // callsConn is one calls connection to the agent. warm and heard are
@@ -26,14 +26,14 @@ type callsConn struct {
 // the request line and fields every call shares.
 type callsTarget struct {
 	addr string
-	tls  *tls.Config // nil: plaintext
+	tls  *tlsopt.Config // nil: plaintext
 	head httppipe.RequestHead
 }
 
 // newCallsTarget prepares the calls' requests to endpoint (ip:port) as
 // the HTTP client before it sent them: POST /api/v1/executor with Host,
 // Content-Type and Accept of the codec, and the executor token if any.
-func newCallsTarget(endpoint string, tlsCfg *tls.Config, codec httpapi.Codec, token string) (callsTarget, error) {
+func newCallsTarget(endpoint string, tlsCfg *tlsopt.Config, codec httpapi.Codec, token string) (callsTarget, error) {
 	fields := []httppipe.Field{{Name: "Host", Value: endpoint},
 		{Name: "Content-Type", Value: codec.ContentType()}, {Name: "Accept", Value: codec.ContentType()}}
 	if token != "" {
@@ -50,11 +50,8 @@ func newCallsTarget(endpoint string, tlsCfg *tls.Config, codec httpapi.Codec, to
 			t.addr = net.JoinHostPort(endpoint, "443")
 		}
 	}
-	if tlsCfg != nil && tlsCfg.ServerName == "" {
-		host, _, _ := net.SplitHostPort(t.addr)
-		t.tls = tlsCfg.Clone()
-		t.tls.ServerName = host // as net/http: the certificate is checked against the host dialled
-	}
+	host, _, _ := net.SplitHostPort(t.addr)
+	t.tls = tlsopt.ForHost(tlsCfg, host) // as net/http: the certificate is checked against the host dialled
 	return t, nil
 }
 

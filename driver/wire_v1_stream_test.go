@@ -20,6 +20,7 @@ import (
 
 	"github.com/mesos-shim/executor/compat/httpapi"
 	"github.com/mesos-shim/executor/driver/internal/core"
+	"github.com/mesos-shim/executor/internal/tlsopt"
 	"github.com/mesos-shim/executor/recordio"
 )
 
@@ -146,5 +147,25 @@ func TestAnExecutorDoesNotLinkNetHTTP(t *testing.T) {
 	require.Contains(t, deps, "github.com/mesos-shim/executor/driver", "the list is the example's")
 	for _, banned := range []string{"net/http", "net/http/httptrace", "mime/multipart"} {
 		require.NotContains(t, deps, banned)
+	}
+}
+
+// Built with the mesosshim_notls tag, an executor does not link
+// crypto/tls, whose initialisation alone costs every process about 2 MB
+// (internal/tlsopt); by default it does, for agents with SSL.
+func TestTheNoTLSTagLeavesCryptoTLSOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	deps := func(tags string) []string {
+		out, err := exec.Command("go", "list", "-deps", "-tags", tags, "-f", "{{.ImportPath}}", "../examples/minimal").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		return strings.Fields(string(out))
+	}
+	require.Contains(t, deps(""), "crypto/tls")
+	lean := deps(tlsopt.Tag)
+	require.Contains(t, lean, "github.com/mesos-shim/executor/driver", "the list is the example's")
+	for _, banned := range []string{"crypto/tls", "crypto/x509"} {
+		require.NotContains(t, lean, banned)
 	}
 }

@@ -24,7 +24,8 @@ const (
 // LIBPROCESS_SSL_* variables (PROTOCOL.md §1.6): CERT_FILE and KEY_FILE
 // (required), CA_FILE, CA_DIR, VERIFY_SERVER_CERT (VERIFY_CERT),
 // REQUIRE_CLIENT_CERT (REQUIRE_CERT), SUPPORT_DOWNGRADE and ENABLE_TLS_V1_3
-// (TLS 1.2 only otherwise); each may also be spelled SSL_<name>.
+// (TLS 1.2 only otherwise); each may also be spelled SSL_<name>. In a
+// build with the mesosshim_notls tag, SSL enabled is an error instead.
 // With LIBPROCESS_IP unset it binds every interface and advertises the
 // address hostIP returns (nil: the first IPv4 address of this host's name,
 // as libprocess resolves it). Every malformed variable is reported in one

@@ -1,7 +1,6 @@
 package messenger
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -9,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mesos-shim/executor/internal/tlsopt"
 	"github.com/mesos-shim/executor/logging"
 
 	"github.com/mesos-shim/executor/upid"
@@ -40,6 +40,12 @@ const (
 	// link, and before 0.27 one short-lived connection per message.
 	DefaultMaxPendingConnections = 128
 )
+
+// TLSConfig is crypto/tls's Config. In a program built with the
+// mesosshim_notls tag, which leaves crypto/tls out (see internal/tlsopt:
+// it saves about 2 MB per process), it is an empty placeholder, and a
+// Config asking for TLS, or an environment enabling SSL, is refused.
+type TLSConfig = tlsopt.Config
 
 // Config configures a Messenger. Only ProcessID and Handler are required.
 type Config struct {
@@ -100,11 +106,11 @@ type Config struct {
 	// connection must complete a handshake within DefaultHandshakeTimeout
 	// (or, with AcceptPlaintext, may be plaintext). It needs a certificate;
 	// set ClientAuth to require client certificates.
-	TLS *tls.Config
+	TLS *TLSConfig
 	// ClientTLS, when not nil, makes links and temporary connections dial
 	// with TLS. A config without ServerName verifies the certificate against
 	// the host of the address dialled (unless InsecureSkipVerify).
-	ClientTLS *tls.Config
+	ClientTLS *TLSConfig
 	// AcceptPlaintext is libprocess's SSL downgrade
 	// (LIBPROCESS_SSL_SUPPORT_DOWNGRADE). With TLS set, the listener peeks
 	// at the first bytes of each connection and serves it in plaintext
@@ -206,6 +212,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxPendingConnections < 0 {
 		problems = append(problems, fmt.Errorf("messenger: Config.MaxPendingConnections is negative (%d)", c.MaxPendingConnections))
+	}
+	if !tlsopt.Available && (c.TLS != nil || c.ClientTLS != nil) {
+		problems = append(problems, fmt.Errorf("messenger: Config.TLS or ClientTLS is set, but %w", tlsopt.ErrUnavailable))
 	}
 	if _, err := upid.New(c.ProcessID, "127.0.0.1", 1); c.ProcessID != "" && err != nil {
 		problems = append(problems, fmt.Errorf("messenger: Config.ProcessID %q cannot be a UPID id", c.ProcessID))

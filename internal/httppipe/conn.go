@@ -2,10 +2,11 @@ package httppipe
 
 import (
 	"bufio"
-	"crypto/tls"
 	"net"
 	"sync"
 	"time"
+
+	"github.com/mesos-shim/executor/internal/tlsopt"
 )
 
 // Result is one response read from a Conn, or the error that ended its
@@ -94,11 +95,7 @@ func (c *Conn) Close() error {
 	var err error
 	c.once.Do(func() {
 		close(c.closing)
-		nc := c.nc
-		if tc, ok := nc.(*tls.Conn); ok {
-			nc = tc.NetConn()
-		}
-		err = nc.Close()
+		err = tlsopt.Transport(c.nc).Close()
 	})
 	<-c.done
 	return err

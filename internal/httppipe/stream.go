@@ -3,26 +3,27 @@ package httppipe
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"io"
 	"net"
 	"sync"
 	"time"
+
+	"github.com/mesos-shim/executor/internal/tlsopt"
 )
 
 // Dial connects to addr (host:port) over TCP, with TLS when tlsCfg is not
 // nil, within timeout for the connect and the handshake together. TCP
 // keep-alive is net.Dialer's default, as for net/http's clients. A failed
 // connect is the dialer's *net.OpError (Op "dial").
-func Dial(ctx context.Context, addr string, tlsCfg *tls.Config, timeout time.Duration) (net.Conn, error) {
+func Dial(ctx context.Context, addr string, tlsCfg *tlsopt.Config, timeout time.Duration) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err != nil || tlsCfg == nil {
 		return nc, err
 	}
-	tc := tls.Client(nc, tlsCfg)
-	if err := tc.HandshakeContext(ctx); err != nil {
+	tc, err := tlsopt.Client(ctx, nc, tlsCfg)
+	if err != nil {
 		nc.Close()
 		return nil, err
 	}
@@ -106,10 +107,6 @@ func (s *streamBody) Close() error {
 // which could block behind a stuck write (as Conn.Close).
 func (s *streamBody) closeConn() {
 	s.once.Do(func() {
-		nc := s.nc
-		if tc, ok := nc.(*tls.Conn); ok {
-			nc = tc.NetConn()
-		}
-		nc.Close()
+		tlsopt.Transport(s.nc).Close()
 	})
 }

@@ -1,0 +1,20 @@
+// Package tlsopt is the one place the library uses crypto/tls, so that a
+// build with the mesosshim_notls tag leaves TLS out. Importing crypto/tls,
+// even without using it, runs the initialisation of two dozen crypto
+// packages in every process: about 2 MB of resident memory and 1.6 ms of
+// start-up on the benchmark machine (bench/floor/mesostls against
+// mesosraw). An executor on a cluster without SSL need not pay that.
+//
+// In the default build Config is crypto/tls's Config and Client and Server
+// run handshakes. In a mesosshim_notls build Config is an empty
+// placeholder, Available is false, and every handshake fails with
+// ErrUnavailable; the callers refuse TLS settings before it comes to that.
+package tlsopt
+
+import "errors"
+
+// Tag is the build tag that leaves TLS out.
+const Tag = "mesosshim_notls"
+
+// ErrUnavailable is the error of a TLS handshake in a build without TLS.
+var ErrUnavailable = errors.New("TLS is not available: this program was built with the " + Tag + " tag")

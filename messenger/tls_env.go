@@ -1,0 +1,152 @@
+//go:build !mesosshim_notls
+
+package messenger
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// sslSettings is what the SSL variables ask for.
+type sslSettings struct {
+	enabled       bool
+	cert          *tls.Certificate // nil: none given (or unloadable)
+	roots         *x509.CertPool   // nil: the system's
+	verifyServer  bool
+	requireClient bool
+	downgrade     bool
+	maxVersion    uint16
+}
+
+// readSSLEnv parses the SSL variables. needCert reports a missing
+// certificate or key, which a listening server cannot do without.
+func readSSLEnv(getenv func(string) string, needCert bool) (sslSettings, error) {
+	e := &sslEnv{getenv: getenv}
+	var s sslSettings
+	if getenv == nil {
+		return s, nil
+	}
+	if s.enabled = e.flag("ENABLED"); !s.enabled {
+		return s, errors.Join(e.problems...)
+	}
+	cert, certName := e.lookup("CERT_FILE")
+	key, keyName := e.lookup("KEY_FILE")
+	switch {
+	case cert != "" && key != "":
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			e.problems = append(e.problems, fmt.Errorf("%s=%q, %s=%q: %w", certName, cert, keyName, key, err))
+		} else {
+			s.cert = &pair
+		}
+	case needCert || cert != "" || key != "":
+		var missing []string
+		if cert == "" {
+			missing = append(missing, certName)
+		}
+		if key == "" {
+			missing = append(missing, keyName)
+		}
+		e.problems = append(e.problems, fmt.Errorf("%s is set but %s is not", EnvSSLPrefix+"ENABLED", strings.Join(missing, " and ")))
+	}
+	caFile, caFileName := e.lookup("CA_FILE")
+	caDir, caDirName := e.lookup("CA_DIR")
+	s.roots = e.caPool(caFile, caFileName, caDir, caDirName)
+	s.verifyServer = e.flag("VERIFY_SERVER_CERT", "VERIFY_CERT")
+	s.requireClient = e.flag("REQUIRE_CLIENT_CERT", "REQUIRE_CERT")
+	s.downgrade = e.flag("SUPPORT_DOWNGRADE")
+	s.maxVersion = tls.VersionTLS12 // libprocess enables only TLS 1.2 by default
+	if e.flag("ENABLE_TLS_V1_3") {
+		s.maxVersion = tls.VersionTLS13
+	}
+	return s, errors.Join(e.problems...)
+}
+
+// caPool loads the CA file and every file in the CA directory; nil (the
+// system's roots) when neither is given.
+func (e *sslEnv) caPool(file, fileName, dir, dirName string) *x509.CertPool {
+	if file == "" && dir == "" {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	load := func(name, path string) {
+		pem, err := os.ReadFile(path)
+		if err != nil {
+			e.problems = append(e.problems, fmt.Errorf("%s: %w", name, err))
+			return
+		}
+		if !pool.AppendCertsFromPEM(pem) && name == fileName {
+			e.problems = append(e.problems, fmt.Errorf("%s=%q: no PEM certificate in it", name, path))
+		}
+	}
+	if file != "" {
+		load(fileName, file)
+	}
+	if dir != "" {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			e.problems = append(e.problems, fmt.Errorf("%s: %w", dirName, err))
+		}
+		for _, ent := range entries {
+			if !ent.IsDir() {
+				load(dirName, filepath.Join(dir, ent.Name()))
+			}
+		}
+	}
+	return pool
+}
+
+func (s *sslSettings) client() *tls.Config {
+	cfg := &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		MaxVersion:         s.maxVersion,
+		RootCAs:            s.roots,
+		InsecureSkipVerify: !s.verifyServer, // as libprocess: verify only when asked
+	}
+	if s.cert != nil {
+		cfg.Certificates = []tls.Certificate{*s.cert}
+	}
+	return cfg
+}
+
+func (s *sslSettings) server() *tls.Config {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: s.maxVersion, ClientCAs: s.roots}
+	if s.cert != nil {
+		cfg.Certificates = []tls.Certificate{*s.cert}
+	}
+	if s.requireClient {
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg
+}
+
+// ClientTLSFromEnv builds the TLS configuration libprocess would use to
+// connect, from the LIBPROCESS_SSL_* (or SSL_*) variables read through
+// getenv, or nil when SSL is not enabled. As libprocess, it verifies the
+// server's certificate only when asked (VERIFY_CERT, VERIFY_SERVER_CERT
+// since 1.10); a certificate and key, if given, are presented to servers.
+// Every problem is reported in one error, each by variable name.
+func ClientTLSFromEnv(getenv func(string) string) (*TLSConfig, error) {
+	s, err := readSSLEnv(getenv, false)
+	if err != nil || !s.enabled {
+		return nil, err
+	}
+	return s.client(), nil
+}
+
+// applySSLEnv sets TLS, ClientTLS and AcceptPlaintext from the SSL
+// variables; with SSL disabled it clears them.
+func (c *Config) applySSLEnv(getenv func(string) string) error {
+	s, err := readSSLEnv(getenv, true)
+	c.TLS, c.ClientTLS, c.AcceptPlaintext = nil, nil, false
+	if err != nil || !s.enabled {
+		return err
+	}
+	c.TLS, c.ClientTLS, c.AcceptPlaintext = s.server(), s.client(), s.downgrade
+	return nil
+}
