@@ -118,6 +118,8 @@ func main() {
 		"harness markers if it has them, keeping the rest, else as the whole file")
 	verbose := flag.Bool("v", false, "show the executors' output")
 	static := flag.Bool("static", false, "build the executors with CGO_ENABLED=0 (static, without libc)")
+	tags := flag.String("tags", "", "build the executors with these build tags, comma-separated\n"+
+		"(mesosshim_notls leaves TLS out of ours; the mesos-go executors ignore it)")
 	only := flag.String("only", "", "run only the implementations whose name matches this regexp (for profiling; the report then lacks the others)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the harness process (the simulated agent's side) to this file")
 	execProfiles := flag.String("executor-profile", "", "have every executor write a CPU profile of itself into this directory,\n"+
@@ -148,8 +150,12 @@ func main() {
 		dir = tmp
 	}
 	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	buildTags := *tags
 	if *execProfiles != "" {
-		args = append(args, "-tags", "benchprofile") // links runtime/pprof into the executors
+		buildTags = strings.Trim(buildTags+",benchprofile", ",") // links runtime/pprof into the executors
+	}
+	if buildTags != "" {
+		args = append(args, "-tags", buildTags)
 	}
 	build := exec.Command("go", append(args, "./bench/executors/...")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
