@@ -18,10 +18,13 @@
 // callbacks in the same order: they feed one lifecycle core
 // (driver/internal/core) in the v1 event vocabulary.
 //
-// With LIBPROCESS_SSL_ENABLED set, both wires speak TLS. An executor built
-// with the mesosshim_notls tag leaves crypto/tls out, which saves every
-// process about 1.5 MB of memory and some start-up; such a driver refuses
-// to start when the agent enables SSL, naming the tag.
+// When the agent enables SSL (LIBPROCESS_SSL_ENABLED or SSL_ENABLED true),
+// both wires speak TLS; the legacy wire falls back to plaintext only where
+// LIBPROCESS_SSL_SUPPORT_DOWNGRADE allows it, as libprocess does. An
+// executor built with the mesosshim_notls tag leaves crypto/tls out, which
+// saves every process 1.5-2 MB of memory and some start-up; such a driver
+// refuses to start when the agent enables SSL, naming the variable and the
+// tag.
 //
 // # Lifecycle
 //

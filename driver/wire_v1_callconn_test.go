@@ -20,6 +20,7 @@ import (
 // net/http client configured from LIBPROCESS_SSL_* would, against the host
 // dialled, and sends the same request line and fields.
 func TestCallsConnectionTLSAndRequests(t *testing.T) {
+	needTLS(t)
 	got := make(chan *http.Request, 1)
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)

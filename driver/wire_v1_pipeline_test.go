@@ -15,6 +15,7 @@ import (
 	"github.com/mesos-shim/executor/compat/agentsim"
 	"github.com/mesos-shim/executor/compat/httpapi"
 	"github.com/mesos-shim/executor/driver"
+	"github.com/mesos-shim/executor/internal/tlsopt"
 )
 
 // startOnRaw runs the driver, on v1, against a; env adds to the agent's
@@ -90,6 +91,9 @@ func TestV1CallsArePipelinedOnOneConnection(t *testing.T) {
 		{"protobuf-tls", false, true, httpapi.Protobuf},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.tls && !tlsopt.Available {
+				t.Skip("speaks TLS, which a " + tlsopt.Tag + " build leaves out")
+			}
 			a := startRawAgent(t, tc.tls, func(i int, _ *executor.Call) rawReply {
 				// The first call is answered at once: a connection
 				// pipelines once the agent has accepted a call on it.

@@ -43,7 +43,7 @@ const (
 
 // TLSConfig is crypto/tls's Config. In a program built with the
 // mesosshim_notls tag, which leaves crypto/tls out (see internal/tlsopt:
-// it saves about 2 MB per process), it is an empty placeholder, and a
+// it saves 1.5-2 MB per process), it is an empty placeholder, and a
 // Config asking for TLS, or an environment enabling SSL, is refused.
 type TLSConfig = tlsopt.Config
 
@@ -108,8 +108,9 @@ type Config struct {
 	// set ClientAuth to require client certificates.
 	TLS *TLSConfig
 	// ClientTLS, when not nil, makes links and temporary connections dial
-	// with TLS. A config without ServerName verifies the certificate against
-	// the host of the address dialled (unless InsecureSkipVerify).
+	// with TLS. A config without ServerName is used with the host of the
+	// address dialled as ServerName (as net/http does): the certificate is
+	// verified against it, unless InsecureSkipVerify.
 	ClientTLS *TLSConfig
 	// AcceptPlaintext is libprocess's SSL downgrade
 	// (LIBPROCESS_SSL_SUPPORT_DOWNGRADE). With TLS set, the listener peeks

@@ -1,9 +1,12 @@
-// Package tlsopt is the one place the library uses crypto/tls, so that a
-// build with the mesosshim_notls tag leaves TLS out. Importing crypto/tls,
-// even without using it, runs the initialisation of two dozen crypto
-// packages in every process: about 2 MB of resident memory and 1.6 ms of
-// start-up on the benchmark machine (bench/floor/mesostls against
-// mesosraw). An executor on a cluster without SSL need not pay that.
+// Package tlsopt holds the library's TLS connections, so that a build with
+// the mesosshim_notls tag leaves TLS out: with the tag, crypto/tls is
+// imported nowhere (besides here, only by the messenger's SSL environment
+// parsing, tls_env.go, which the tag replaces). Importing crypto/tls, even
+// without using it, runs the initialisation of two dozen crypto packages in
+// every process: on the benchmark machine 2.0 MB of resident memory and
+// 1.6 ms of start-up for a small program (bench/floor: mesostls against
+// mesosraw), 1.5 MB for the benchmark executor (bench/cmd/harness -tags).
+// An executor on a cluster without SSL need not pay that.
 //
 // In the default build Config is crypto/tls's Config and Client and Server
 // run handshakes. In a mesosshim_notls build Config is an empty

@@ -15,7 +15,8 @@ const Available = true
 type Config = tls.Config
 
 // Client runs the client side of a handshake on nc, bounded by ctx, and
-// returns the TLS connection. On failure nc is left open for the caller.
+// returns the TLS connection. On failure the caller closes nc (a handshake
+// cut short by ctx has closed it already).
 func Client(ctx context.Context, nc net.Conn, cfg *Config) (net.Conn, error) {
 	tc := tls.Client(nc, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {

@@ -3,6 +3,7 @@
 package tlsopt
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"net"
@@ -45,14 +46,30 @@ func TestClientHandshakeAndTransport(t *testing.T) {
 	require.Same(t, nc, Transport(nc))
 }
 
-// A server handshake that fails (the client speaks plain HTTP) is an
-// error, and leaves the connection to the caller.
-func TestServerHandshakeFailure(t *testing.T) {
-	client, server := net.Pipe()
+// A server handshake that fails (the client speaks plain HTTP) is
+// crypto/tls's error, and leaves the connection open to the caller, which
+// can still answer on it.
+func TestServerHandshakeFailureLeavesTheConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
 	defer client.Close()
+	server, err := ln.Accept()
+	require.NoError(t, err)
 	defer server.Close()
-	go client.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	_, err = client.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	require.NoError(t, err)
+
 	server.SetDeadline(time.Now().Add(5 * time.Second))
-	_, err := Server(server, &Config{})
-	require.Error(t, err)
+	_, err = Server(server, &Config{})
+	var notTLS tls.RecordHeaderError
+	require.ErrorAs(t, err, &notTLS)
+	_, err = server.Write([]byte("HTTP/1.0 400 Bad Request\r\n\r\n"))
+	require.NoError(t, err, "the connection is the caller's, still open")
+	client.SetDeadline(time.Now().Add(5 * time.Second))
+	answer, err := bufio.NewReader(client).ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "HTTP/1.0 400 Bad Request\r\n", answer)
 }
