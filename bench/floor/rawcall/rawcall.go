@@ -1,7 +1,8 @@
-// Package rawcall is the work of the mesosraw and mesostls floor programs:
-// a mesos-go v1 LAUNCH decoded and an UPDATE sent without net/http. It is a
-// package of its own so that the floor programs which do not use the Mesos
-// types do not run their initialisation.
+// Package rawcall is the work of the floor programs that use the Mesos
+// types: a mesos-go v1 LAUNCH decoded and an UPDATE encoded (UpdateBody,
+// for mesostypes too), then sent without net/http (Run, for mesosraw and
+// mesostls). It is a package of its own so that the floor programs which do
+// not use the Mesos types do not run their initialisation.
 package rawcall
 
 import (
@@ -17,16 +18,10 @@ import (
 	"github.com/mesos/mesos-go/api/v1/lib/executor"
 )
 
-// Run decodes a LAUNCH event, encodes an UPDATE call, writes it as an
-// HTTP/1.1 request on a plain TCP connection to a listener in the same
-// process, which answers 202 once the call decodes, and exits on any
-// failure.
-func Run() {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fail(err)
-	}
-	go serveOne(ln)
+// UpdateBody decodes a LAUNCH event (encoded here first) and returns the
+// UPDATE call for its task, encoded: the Mesos-types work every floor
+// program that uses them does. It exits on any failure.
+func UpdateBody() []byte {
 	cmd := "true"
 	launch := executor.Event{Type: executor.Event_LAUNCH, Launch: &executor.Event_Launch{Task: mesos.TaskInfo{
 		Name: "t", TaskID: mesos.TaskID{Value: "t"}, AgentID: mesos.AgentID{Value: "a"},
@@ -39,7 +34,23 @@ func Run() {
 	}
 	update := executor.Call{Type: executor.Call_UPDATE, Update: &executor.Call_Update{Status: mesos.TaskStatus{
 		TaskID: ev.Launch.Task.TaskID, State: mesos.TASK_RUNNING.Enum(), UUID: make([]byte, 16)}}}
-	body, _ := update.Marshal()
+	body, err := update.Marshal()
+	if err != nil {
+		fail(err)
+	}
+	return body
+}
+
+// Run writes UpdateBody's call as an HTTP/1.1 request on a plain TCP
+// connection to a listener in the same process, which answers 202 once
+// the call decodes, and exits on any failure.
+func Run() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail(err)
+	}
+	go serveOne(ln)
+	body := UpdateBody()
 	conn, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		fail(err)
