@@ -45,7 +45,7 @@ type Driver struct {
 // (nil) or nothing can be acknowledged any more (an error).
 type request struct {
 	input     core.Input
-	reply     chan core.Output // nil for inputs nobody waits on
+	reply     chan error // the answer (Output.Err); nil for inputs nobody waits on
 	ackWaiter chan error
 	// gen, when tagged, is the wire subscription the input came from.
 	gen    int
@@ -176,7 +176,7 @@ func (d *Driver) SendStatusUpdate(s *mesos.TaskStatus) (mesos.Status, error) {
 	if s == nil {
 		return d.Status(), errors.New("driver: nil TaskStatus")
 	}
-	return d.ask(core.SendUpdate{Status: *s, UUID: newUUID()})
+	return d.ask(core.SendUpdate{Status: s, UUID: newUUID()})
 }
 
 // SendFrameworkMessage implements ExecutorDriver.
@@ -232,24 +232,33 @@ func (d *Driver) AgentID() mesos.AgentID { return mesos.AgentID{Value: d.cfg.Age
 
 // ask posts a request to the loop and waits for its answer.
 func (d *Driver) ask(in core.Input) (mesos.Status, error) {
-	reply := make(chan core.Output, 1)
+	reply := replies.Get().(chan error)
 	select {
 	case d.requests <- request{input: in, reply: reply}:
 	case <-d.loopExited:
+		replies.Put(reply)
 		return d.Status(), core.ErrNotRunning
 	}
 	select {
-	case out := <-reply:
-		return d.Status(), out.Err
+	case err := <-reply:
+		replies.Put(reply)
+		return d.Status(), err
 	case <-d.loopExited:
 		select { // the loop answers every request it read before exiting
-		case out := <-reply:
-			return d.Status(), out.Err
-		default:
+		case err := <-reply:
+			replies.Put(reply)
+			return d.Status(), err
+		default: // never read: the channel stays with the dead request
 			return d.Status(), core.ErrNotRunning
 		}
 	}
 }
+
+// replies are answer channels for ask, reused: a status update is the
+// driver's hottest request, and a channel per update was a tenth of what
+// the driver allocated for it. A channel goes back only once empty and
+// answered, so no late answer can reach its next user.
+var replies = sync.Pool{New: func() any { return make(chan error, 1) }}
 
 // post delivers an input from a wire or the callback goroutine.
 func (d *Driver) post(in core.Input) { d.postRequest(request{input: in}) }

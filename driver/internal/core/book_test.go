@@ -42,7 +42,7 @@ func retainedPerUpdate(n int) float64 {
 	runtime.ReadMemStats(&before)
 	for i := range uuids {
 		st := mesos.TaskStatus{TaskID: mesos.TaskID{Value: "task-0001"}, State: mesos.TASK_RUNNING.Enum()}
-		h.step(SendUpdate{Status: st, UUID: uuids[i]}) // the output is garbage once the wire sent it
+		h.step(SendUpdate{Status: &st, UUID: uuids[i]}) // the output is garbage once the wire sent it
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -73,7 +73,7 @@ func BenchmarkUnacknowledgedUpdate(b *testing.B) {
 	b.ResetTimer()
 	// Send 1,000 ahead, then one acknowledgement per send, in order.
 	for i := 0; i < b.N; i++ {
-		h.step(SendUpdate{Status: st, UUID: uuids[i%1000]})
+		h.step(SendUpdate{Status: &st, UUID: uuids[i%1000]})
 		if i >= 999 {
 			h.step(Event{&executor.Event{Type: executor.Event_ACKNOWLEDGED, Acknowledged: &executor.Event_Acknowledged{
 				TaskID: st.TaskID, UUID: uuids[(i+1)%1000]}}})
@@ -95,11 +95,13 @@ func TestResentUpdatesAreTheOnesFirstSent(t *testing.T) {
 	}
 	minimal := mesos.TaskStatus{TaskID: mesos.TaskID{Value: "t1"}, State: mesos.TASK_FINISHED.Enum()}
 	var sent []mesos.TaskStatus
-	for i, s := range []mesos.TaskStatus{full, minimal} {
+	for i, s := range []*mesos.TaskStatus{&full, &minimal} {
 		out := h.step(SendUpdate{Status: s, UUID: uuidN(i)})
 		require.NoError(t, out.Err)
 		sent = append(sent, out.Calls[0].Update.Status)
 	}
+	require.Equal(t, "theirs", string(full.UUID), "the core stamps a copy, never the executor's status")
+	require.Equal(t, mesos.SOURCE_MASTER, full.GetSource())
 	h.step(Lost{Cause: "EOF"})
 	out := h.step(Reconnect{AgentID: "ag"})
 	var resent []mesos.TaskStatus

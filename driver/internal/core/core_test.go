@@ -62,7 +62,7 @@ func ackEvent(id string, uuid []byte) Event {
 }
 
 func statusUpdate(id string, state mesos.TaskState, uuid byte) SendUpdate {
-	return SendUpdate{Status: mesos.TaskStatus{TaskID: mesos.TaskID{Value: id}, State: state.Enum()}, UUID: []byte{uuid}}
+	return SendUpdate{Status: &mesos.TaskStatus{TaskID: mesos.TaskID{Value: id}, State: state.Enum()}, UUID: []byte{uuid}}
 }
 
 // registered returns a harness whose executor is registered.
@@ -163,7 +163,7 @@ func TestStagingIsRefused(t *testing.T) {
 	require.ErrorIs(t, out.Err, ErrStaging)
 	require.Empty(t, out.Calls)
 	require.ErrorIs(t, h.step(SendUpdate{}).Err, ErrNoTaskID)
-	noState := SendUpdate{Status: mesos.TaskStatus{TaskID: mesos.TaskID{Value: "t1"}}, UUID: []byte{2}}
+	noState := SendUpdate{Status: &mesos.TaskStatus{TaskID: mesos.TaskID{Value: "t1"}}, UUID: []byte{2}}
 	require.ErrorIs(t, h.step(noState).Err, ErrNoState, "no agent could decode it")
 	require.Zero(t, h.c.Unacknowledged())
 }

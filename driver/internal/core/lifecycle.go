@@ -23,7 +23,7 @@ func (c *Core) sendUpdate(now time.Time, in SendUpdate, out *Output) {
 	case c.status != mesos.DRIVER_RUNNING:
 		out.Err = ErrNotRunning
 		return
-	case in.Status.TaskID.Value == "":
+	case in.Status == nil || in.Status.TaskID.Value == "":
 		out.Err = ErrNoTaskID
 		return
 	case in.Status.State == nil: // it could not be encoded, for any agent
@@ -33,7 +33,7 @@ func (c *Core) sendUpdate(now time.Time, in SendUpdate, out *Output) {
 		out.Err = ErrStaging
 		return
 	}
-	s := in.Status
+	s := *in.Status
 	c.book.id.stamp(&s, in.UUID, float64(now.UnixNano())/1e9)
 	held := c.lostAgent() || !c.book.mayHandOver(c.sendWindow())
 	if err := c.book.add(s, held); err != nil {

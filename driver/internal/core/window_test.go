@@ -76,7 +76,7 @@ func TestTheDefaultSendWindowLetsAThousandUpdatesOutAtOnce(t *testing.T) {
 	h := registered(t, testConfig())
 	sent := 0
 	for i := 0; i < DefaultSendWindow+1; i++ {
-		out := h.step(SendUpdate{Status: mesos.TaskStatus{TaskID: mesos.TaskID{Value: "t"}, State: mesos.TASK_RUNNING.Enum()}, UUID: uuidN(i)})
+		out := h.step(SendUpdate{Status: &mesos.TaskStatus{TaskID: mesos.TaskID{Value: "t"}, State: mesos.TASK_RUNNING.Enum()}, UUID: uuidN(i)})
 		require.NoError(t, out.Err)
 		sent += len(out.Calls)
 	}
