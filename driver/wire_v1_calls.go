@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/mesos-shim/executor/logging"
@@ -112,6 +113,9 @@ func (n callName) String() string {
 // wire's mutex.
 type callQueue struct {
 	calls []queuedCall
+	// base is the array calls lies in, from its start: settled calls leave
+	// room before calls, which settle reclaims (see push and settle).
+	base []queuedCall
 	// calls[:next] were answered "retry" on conn and wait to be sent again;
 	// calls[next:sent] are written to conn and await their answers; the
 	// rest are not written yet.
@@ -124,7 +128,7 @@ func (q *callQueue) outstanding() int { return q.sent - q.next }
 
 // drop forgets every call and the connection.
 func (q *callQueue) drop() {
-	q.calls = nil
+	q.calls, q.base = nil, nil
 	q.dropConn()
 }
 
@@ -137,16 +141,39 @@ func (q *callQueue) dropConn() {
 	q.next, q.sent, q.retrying = 0, 0, false
 }
 
-// settle removes calls[next], answered for good.
+// push queues c last. It may move the calls to a larger array, never
+// within theirs: a batch taken from the queue is written without the lock.
+func (q *callQueue) push(c queuedCall) {
+	grows := len(q.calls) == cap(q.calls)
+	q.calls = append(q.calls, c)
+	if grows {
+		q.base = q.calls[:0]
+	}
+}
+
+// settle removes calls[next], answered for good. Only the sender calls it,
+// between its writes, so it may move the calls within their array: it
+// moves them to its start once the settled room before them is as large as
+// they are, so that a steady stream of calls reuses one array rather than
+// growing a new one every time it reaches the end.
 func (q *callQueue) settle() {
 	if q.next == 0 {
 		q.calls[0] = queuedCall{}
 		q.calls = q.calls[1:]
 	} else {
-		q.calls = append(q.calls[:q.next], q.calls[q.next+1:]...)
+		q.calls = slices.Delete(q.calls, q.next, q.next+1)
 	}
 	q.sent--
+	if room := cap(q.base) - cap(q.calls); room >= minReclaim && room >= len(q.calls) {
+		n := copy(q.base[:len(q.calls)], q.calls)
+		clear(q.base[n : n+room])
+		q.calls = q.base[:n]
+	}
 }
+
+// minReclaim is the settled room at the start of the queue's array worth
+// moving the calls for.
+const minReclaim = 16
 
 // room is how many more calls may be written now.
 func (q *callQueue) room() int {
@@ -171,7 +198,7 @@ func (w *httpWire) enqueue(c *executor.Call) {
 	if w.closed {
 		return
 	}
-	w.calls.calls = append(w.calls.calls, queuedCall{what: nameCall(c), body: body})
+	w.calls.push(queuedCall{what: nameCall(c), body: body})
 	w.wakeSender()
 }
 

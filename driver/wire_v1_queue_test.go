@@ -1,0 +1,60 @@
+package driver
+
+import (
+	"strconv"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A steady stream of calls, settled as they are answered, goes through one
+// array of the queue, in order, and the array keeps nothing settled.
+func TestTheCallQueueReusesItsArray(t *testing.T) {
+	var q callQueue
+	pushed, settled := 0, 0
+	push := func() {
+		q.push(queuedCall{body: []byte(strconv.Itoa(pushed))})
+		pushed++
+	}
+	for range 100 {
+		push()
+	}
+	arrays, array := 0, (*queuedCall)(nil)
+	for range 10000 {
+		push()
+		if a := unsafe.SliceData(q.base); a != array {
+			arrays, array = arrays+1, a
+		}
+		q.sent = len(q.calls) // all written
+		require.Equal(t, strconv.Itoa(settled), string(q.calls[0].body), "settled out of order")
+		q.settle()
+		settled++
+	}
+	require.LessOrEqual(t, arrays, 2, "the queue grew a new array as it went")
+	require.LessOrEqual(t, cap(q.base), 512)
+	start := cap(q.base) - cap(q.calls) // where the queue lies in its array
+	for i, c := range q.base[:cap(q.base)] {
+		if i < start || i >= start+len(q.calls) {
+			require.Nil(t, c.body, "slot %d outside the queue still holds a settled call", i)
+		}
+	}
+}
+
+// A call settled behind calls waiting to be sent again (answered "retry")
+// leaves the others in order.
+func TestTheCallQueueSettlesBehindRetries(t *testing.T) {
+	var q callQueue
+	for i := range 40 {
+		q.push(queuedCall{body: []byte(strconv.Itoa(i))})
+	}
+	q.next, q.sent = 2, 40
+	q.settle()
+	var left []string
+	for _, c := range q.calls {
+		left = append(left, string(c.body))
+	}
+	require.Equal(t, []string{"0", "1", "3"}, left[:3])
+	require.Len(t, left, 39)
+	require.Nil(t, q.calls[:40][39].body, "the slot freed at the end still holds a call")
+}
