@@ -182,7 +182,8 @@ type Identity struct {
 
 // LegacyFromCall converts a call to the message the legacy wire carries: a
 // SUBSCRIBE without a Subscribe part is the first registration, one with it
-// a reregistration after an agent restart.
+// a reregistration after an agent restart. The message shares c's values:
+// encode it before c changes.
 func LegacyFromCall(c *executor.Call, id Identity) (proto.Message, error) {
 	switch c.Type {
 	case executor.Call_SUBSCRIBE:
@@ -195,7 +196,7 @@ func LegacyFromCall(c *executor.Call, id Identity) (proto.Message, error) {
 			return nil, fmt.Errorf("compat: UPDATE call without its update")
 		}
 		pid := id.PID
-		u := statusUpdate(c.Update.Status, id)
+		u := statusUpdate(c, &c.Update.Status, id)
 		return &mesosproto.StatusUpdateMessage{Update: &u, PID: &pid}, nil
 	case executor.Call_MESSAGE:
 		if c.Message == nil {
@@ -210,20 +211,22 @@ func LegacyFromCall(c *executor.Call, id Identity) (proto.Message, error) {
 func reregister(c *executor.Call, id Identity) *mesosproto.ReregisterExecutorMessage {
 	m := &mesosproto.ReregisterExecutorMessage{ExecutorID: &c.ExecutorID, FrameworkID: &c.FrameworkID,
 		Tasks: c.Subscribe.UnacknowledgedTasks}
-	for _, u := range c.Subscribe.UnacknowledgedUpdates {
-		m.Updates = append(m.Updates, statusUpdate(u.Status, id))
+	for i := range c.Subscribe.UnacknowledgedUpdates {
+		m.Updates = append(m.Updates, statusUpdate(c, &c.Subscribe.UnacknowledgedUpdates[i].Status, id))
 	}
 	return m
 }
 
-// statusUpdate wraps a stamped TaskStatus in the legacy envelope, whose
-// timestamp and uuid are the status's own.
-func statusUpdate(s mesos.TaskStatus, id Identity) mesosproto.StatusUpdate {
+// statusUpdate wraps a stamped TaskStatus of call c in the legacy envelope,
+// whose timestamp and uuid are the status's own. The envelope shares s and
+// c's ids rather than copying them: a status update is the legacy wire's
+// most frequent message, and the call is encoded at once.
+func statusUpdate(c *executor.Call, s *mesos.TaskStatus, id Identity) mesosproto.StatusUpdate {
 	return mesosproto.StatusUpdate{
-		FrameworkID: &mesos.FrameworkID{Value: id.FrameworkID},
-		ExecutorID:  &mesos.ExecutorID{Value: id.ExecutorID},
+		FrameworkID: &c.FrameworkID,
+		ExecutorID:  &c.ExecutorID,
 		SlaveID:     &mesos.AgentID{Value: id.AgentID},
-		Status:      &s,
+		Status:      s,
 		Timestamp:   s.Timestamp,
 		UUID:        s.UUID,
 	}
