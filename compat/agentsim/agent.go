@@ -41,7 +41,7 @@ type Agent struct {
 	exec            executorRecord
 	command         []string        // the launched executor's path and args
 	queue           []proto.Message // tasks and groups waiting for registration
-	updates         []Update
+	updates         blocks[Update]
 	// updatesGeneration counts ForgetAcknowledged calls (see updateCursor).
 	updatesGeneration int
 	accepted          int            // updates accepted since Start; never goes down
@@ -255,7 +255,7 @@ func (a *Agent) State() ExecutorState {
 func (a *Agent) Updates() []Update {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := append([]Update(nil), a.updates...)
+	out := a.updates.all()
 	for i := range out {
 		out[i].Acks = a.acks[uuidKey(out[i].UUID)]
 	}

@@ -15,8 +15,8 @@ import (
 func (t *Trace) Take() []Entry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := t.flattenLocked()
-	t.entries = nil
+	out := t.entries.all()
+	t.entries = blocks[Entry]{}
 	return out
 }
 
@@ -42,11 +42,12 @@ func (a *Agent) WaitAccepted(ctx context.Context, n int) error {
 func (a *Agent) ForgetAcknowledged() []Update {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var forgotten, kept []Update
-	for _, u := range a.updates {
+	var forgotten []Update
+	var kept blocks[Update]
+	for _, u := range a.updates.all() {
 		u.Acks = a.acks[uuidKey(u.UUID)]
 		if u.Acks == 0 {
-			kept = append(kept, u)
+			kept.add(u)
 			continue
 		}
 		forgotten = append(forgotten, u)

@@ -190,12 +190,8 @@ func ShortUUID(u []byte) string {
 type Trace struct {
 	start time.Time
 
-	mu sync.Mutex
-	// entries are kept in blocks of traceBlock, so that a long trace grows
-	// without copying what it holds: a busy agent adds an entry per
-	// message, and copying on growth made the trace the simulated agent's
-	// main cost in the benchmarks.
-	entries [][]Entry
+	mu      sync.Mutex
+	entries blocks[Entry]
 }
 
 // NewTrace starts an empty trace; entry times count from now.
@@ -206,18 +202,14 @@ func (t *Trace) add(e Entry) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e.At = time.Since(t.start)
-	if n := len(t.entries); n == 0 || len(t.entries[n-1]) == cap(t.entries[n-1]) {
-		t.entries = append(t.entries, make([]Entry, 0, traceBlock))
-	}
-	last := &t.entries[len(t.entries)-1]
-	*last = append(*last, e)
+	t.entries.add(e)
 }
 
 // Entries returns a copy of the entries so far, in order.
 func (t *Trace) Entries() []Entry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.flattenLocked()
+	return t.entries.all()
 }
 
 // WriteTo writes the timeline, one entry per line.
@@ -238,20 +230,4 @@ func (t *Trace) String() string {
 	var b strings.Builder
 	t.WriteTo(&b)
 	return b.String()
-}
-
-// traceBlock is the number of entries in each block of a Trace.
-const traceBlock = 4096
-
-// flattenLocked copies the entries into one slice, in order.
-func (t *Trace) flattenLocked() []Entry {
-	n := 0
-	for _, b := range t.entries {
-		n += len(b)
-	}
-	out := make([]Entry, 0, n)
-	for _, b := range t.entries {
-		out = append(out, b...)
-	}
-	return out
 }

@@ -60,7 +60,7 @@ func TestTraceRecordsTheConversationInOrder(t *testing.T) {
 // empties it.
 func TestTraceKeepsOrderAcrossBlocks(t *testing.T) {
 	tr := NewTrace()
-	n := 2*traceBlock + 3
+	n := 2*blockLen + 3
 	for i := 0; i < n; i++ {
 		tr.add(Entry{Name: fmt.Sprint(i)})
 	}

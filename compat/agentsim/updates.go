@@ -38,7 +38,7 @@ func (a *Agent) statusUpdateLocked(u *mesosproto.StatusUpdate, to ackTo, replaye
 	}
 	up := Update{TaskID: s.TaskID.Value, State: s.GetState(), UUID: append([]byte(nil), u.UUID...),
 		Wire: to.wire, PID: to.pid, Replayed: replayed, Message: s.GetMessage()}
-	a.updates = append(a.updates, up)
+	a.updates.add(up)
 	a.accepted++
 	if !up.ackable() {
 		e := Entry{Dir: AtAgent, Wire: to.wire, Name: EventNoAck, Detail: fmt.Sprintf("pid %q: treated as sent by the agent, never acknowledged", to.pid)}

@@ -61,14 +61,14 @@ func (a *Agent) WaitUpdate(ctx context.Context, taskID string, state mesos.TaskS
 func (a *Agent) findsUpdate(taskID string, state mesos.TaskState, found *Update) func() bool {
 	var seen updateCursor
 	return func() bool {
-		for i := seen.from(a); i < len(a.updates); i++ {
-			if u := a.updates[i]; u.TaskID == taskID && u.State == state {
-				*found = u
+		for i := seen.from(a); i < a.updates.len(); i++ {
+			if u := a.updates.at(i); u.TaskID == taskID && u.State == state {
+				*found = *u
 				found.Acks = a.acks[uuidKey(u.UUID)]
 				return true
 			}
 		}
-		seen.upTo(a, len(a.updates))
+		seen.upTo(a, a.updates.len())
 		return false
 	}
 }
@@ -84,13 +84,13 @@ func (a *Agent) allAcknowledged() func() bool {
 	var done updateCursor // every update before it is acknowledged or never will be
 	return func() bool {
 		i := done.from(a)
-		for ; i < len(a.updates); i++ {
-			if u := a.updates[i]; a.acks[uuidKey(u.UUID)] == 0 && u.ackable() {
+		for ; i < a.updates.len(); i++ {
+			if u := a.updates.at(i); a.acks[uuidKey(u.UUID)] == 0 && u.ackable() {
 				break
 			}
 		}
 		done.upTo(a, i)
-		return i == len(a.updates)
+		return i == a.updates.len()
 	}
 }
 

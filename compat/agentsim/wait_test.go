@@ -14,7 +14,7 @@ func updatesOnly() *Agent {
 }
 
 func (a *Agent) acceptForTest(taskID string, state mesos.TaskState, uuid byte) {
-	a.updates = append(a.updates, Update{TaskID: taskID, State: state, UUID: []byte{uuid}, Wire: WireV1})
+	a.updates.add(Update{TaskID: taskID, State: state, UUID: []byte{uuid}, Wire: WireV1})
 }
 
 func (a *Agent) ackForTest(uuid byte) { a.acks[uuidKey([]byte{uuid})]++ }
@@ -44,7 +44,7 @@ func TestAllAcknowledgedJudgesEachUpdateOnceAndRestartsAfterAForget(t *testing.T
 
 func TestAnUnackableUpdateIsNotWaitedFor(t *testing.T) {
 	a := updatesOnly()
-	a.updates = append(a.updates, Update{TaskID: "t", State: mesos.TASK_RUNNING, UUID: []byte{1}, Wire: WireV0, PID: ""})
+	a.updates.add(Update{TaskID: "t", State: mesos.TASK_RUNNING, UUID: []byte{1}, Wire: WireV0, PID: ""})
 	require.True(t, a.allAcknowledged()(), "an update without a valid pid is never acknowledged")
 }
 
