@@ -94,6 +94,11 @@ type result struct {
 	// run; agentBusy: that CPU time over the run's wall time, in cores.
 	agentCPU  time.Duration
 	agentBusy float64
+	// execCPU: the executor's CPU time per update in the same run (from
+	// /proc, in clock ticks); busy: the agent's and the executor's CPU
+	// time together over the run's wall time, in cores.
+	execCPU time.Duration
+	busy    float64
 	// rttP50, rttP99: update → acknowledgement one at a time, as the
 	// executor saw it; -1 when it cannot see acknowledgements (rttNA says why).
 	rttP50, rttP99 time.Duration
@@ -307,6 +312,10 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 	if err != nil {
 		return res, err
 	}
+	execCPU0, err := cpuTime(pid)
+	if err != nil {
+		return res, err
+	}
 	concStart := time.Now()
 	for i := 0; i < tasks; i++ {
 		if err := a.Launch(task(fmt.Sprintf("c%02d", i), updates/tasks)); err != nil {
@@ -325,8 +334,15 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 	if err != nil {
 		return res, err
 	}
+	execCPU1, err := cpuTime(pid)
+	if err != nil {
+		return res, err
+	}
+	wall := float64(time.Since(concStart))
 	res.agentCPU = (agentCPU1 - agentCPU0) / time.Duration(updates)
-	res.agentBusy = float64(agentCPU1-agentCPU0) / float64(time.Since(concStart))
+	res.agentBusy = float64(agentCPU1-agentCPU0) / wall
+	res.execCPU = (execCPU1 - execCPU0) / time.Duration(updates)
+	res.busy = float64(agentCPU1-agentCPU0+execCPU1-execCPU0) / wall
 	res.concRate, _ = rate(a.Trace().Entries(), func(id string) bool { return strings.HasPrefix(id, "c") })
 
 	if err := roundTrips(ctx, a, cfg.roundTrips, &res); err != nil {

@@ -60,6 +60,8 @@ var metrics = []metric{
 		target: func(o, p float64, _ map[string][]result) string { return yes(o >= 3*p, "≥ 3x best peer") }, againstPeer: true},
 	{name: "simulated agent CPU per update, 16 tasks", get: func(r result) float64 { return dms(r.agentCPU) }, format: ms},
 	{name: "simulated agent busy, 16 tasks (cores)", get: func(r result) float64 { return r.agentBusy }, format: cores},
+	{name: "executor CPU per update, 16 tasks", get: func(r result) float64 { return dms(r.execCPU) }, format: ms},
+	{name: "agent and executor busy, 16 tasks (cores)", get: func(r result) float64 { return r.busy }, format: cores},
 	{name: "update interval at agent p50", get: func(r result) float64 { return dms(r.p50) }, format: ms},
 	{name: "update interval at agent p99", get: func(r result) float64 { return dms(r.p99) }, format: ms},
 	{name: "update → ack round trip p50 (one at a time)", get: func(r result) float64 { return dmsOrNA(r.rttP50) }, format: ms},
