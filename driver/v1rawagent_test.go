@@ -37,6 +37,7 @@ type rawAgent struct {
 	stream  *rawStream   // the current subscription's
 	closed  []int        // connections the executor closed, by number
 	nconns  int
+	stalled map[int]bool  // connections accepted and then never read or written
 	changed chan struct{} // closed and replaced on every change
 	wg      sync.WaitGroup
 }
@@ -91,6 +92,17 @@ func startRawAgent(t *testing.T, useTLS bool, policy func(int, *executor.Call) r
 
 func (a *rawAgent) endpoint() string { return a.ln.Addr().String() }
 
+// stall has the agent accept connection n (the first is 1) and never
+// serve it.
+func (a *rawAgent) stall(n int) {
+	a.update(func() {
+		if a.stalled == nil {
+			a.stalled = map[int]bool{}
+		}
+		a.stalled[n] = true
+	})
+}
+
 func (a *rawAgent) close() {
 	a.ln.Close()
 	a.mu.Lock()
@@ -118,7 +130,11 @@ func (a *rawAgent) accept() {
 		a.mu.Lock()
 		a.nconns++
 		n := a.nconns
+		stalled := a.stalled[n]
 		a.mu.Unlock()
+		if stalled {
+			continue // open until the agent closes: over TLS, not even a handshake
+		}
 		a.wg.Add(1)
 		go a.serve(c, n)
 	}

@@ -237,6 +237,49 @@ func TestV1SilentAgentIsLostAfterCallTimeout(t *testing.T) {
 	logs.wait(t, 0, 5*time.Second, "no answer from the agent at "+a.endpoint()+" on the calls connection (1 call(s) unanswered for 1s")
 }
 
+// An agent whose event stream works but whose calls connection never
+// completes its connect (here: TCP accepted, the TLS handshake never
+// answered) is the agent gone silent: after CallTimeout the connect gives
+// up, the subscription is dropped, and the executor subscribes again with
+// the updates that could not go out. Nothing hangs, nothing is lost.
+func TestV1CallsConnectThatNeverCompletesIsTheAgentGoneSilent(t *testing.T) {
+	if !tlsopt.Available {
+		t.Skip("stalls a TLS handshake, which a " + tlsopt.Tag + " build leaves out")
+	}
+	const timeout = time.Second
+	logs := captureLogs(t)
+	a := startRawAgent(t, true, accept202)
+	a.stall(2) // the first connection is SUBSCRIBE's, the second the calls'
+	rec := newRecorder()
+	env := map[string]string{driver.EnvCheckpoint: "1", "LIBPROCESS_SSL_ENABLED": "1"}
+	d := startOnRaw(t, a, rec, env, func(c *driver.Config) { c.CallTimeout = timeout })
+	rec.waitFor(t, "Registered")
+
+	start := time.Now()
+	sendNumbered(t, d, "t1", 3)
+	a.waitUntil("got a second SUBSCRIBE", func() bool { return a.subscribesLocked() == 2 })
+	took := time.Since(start)
+	require.GreaterOrEqual(t, took, timeout, "the connect was given CallTimeout")
+	require.Less(t, took, timeout+3*time.Second)
+	rec.waitFor(t, "Disconnected")
+	rec.waitFor(t, "Reregistered")
+
+	reqs := a.requests()
+	require.Empty(t, acceptedUpdates(reqs), "no update could reach the agent on the stalled connection")
+	last := reqs[len(reqs)-1]
+	require.Equal(t, executor.Call_SUBSCRIBE, last.call.Type)
+	var messages []string
+	for _, u := range last.call.Subscribe.UnacknowledgedUpdates {
+		messages = append(messages, u.Status.GetMessage())
+	}
+	require.Equal(t, []string{"0", "1", "2"}, messages, "the updates ride the new SUBSCRIBE, in order")
+	logs.wait(t, 0, 5*time.Second, "no answer from the agent at "+a.endpoint()+" on the calls connection (cannot connect to the agent for calls")
+
+	// The calls of the new subscription take a fresh connection.
+	sendNumbered(t, d, "t2", 1)
+	a.waitUntil("accepted t2's update", func() bool { return len(acceptedUpdates(a.reqs)) == 1 })
+}
+
 // A new subscription drops the calls connection of the one it replaces:
 // after the agent cuts the stream, calls go on a new connection and the
 // old one is closed.
