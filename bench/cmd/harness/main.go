@@ -129,6 +129,9 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the harness process (the simulated agent's side) to this file")
 	execProfiles := flag.String("executor-profile", "", "have every executor write a CPU profile of itself into this directory,\n"+
 		"as <implementation>-<run>.cpu, and its allocations as <implementation>-<run>.cpu.allocs (the executors are built into a temporary directory: use -keep to keep their binaries for pprof)")
+	allocRate := flag.Int("executor-alloc-rate", benchtask.DefaultAllocRate, "with -executor-profile: bytes allocated per allocation sample\n"+
+		"(runtime.MemProfileRate); fine sampling costs the executor CPU that its CPU profile shows (a third of it\n"+
+		"at 512), so read CPU profiles from a run with 0, the runtime's coarse default")
 	keep := flag.String("keep", "", "build the executors into this directory and keep them")
 	agentProcs := flag.Int("agent-procs", 0, "run the simulated agent (this process) on at most this many cores (GOMAXPROCS;\n"+
 		"0 leaves it alone): 1 serves all connections on one core, as a real agent's one I/O loop does")
@@ -178,7 +181,7 @@ func main() {
 			if *execProfiles != "" {
 				path, err := filepath.Abs(filepath.Join(*execProfiles, fmt.Sprintf("%s-%d.cpu", im.name, r+1)))
 				check(err)
-				env = append(slices.Clip(env), benchtask.ProfileEnv+"="+path)
+				env = append(slices.Clip(env), benchtask.ProfileEnv+"="+path, fmt.Sprintf("%s=%d", benchtask.AllocRateEnv, *allocRate))
 			}
 			res, err := runOnce(filepath.Join(dir, im.bin), env, cfg)
 			if err != nil {

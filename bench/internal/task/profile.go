@@ -7,15 +7,11 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 )
 
-// allocSampleRate is the runtime.MemProfileRate a profiled executor runs
-// with: one sample per 512 bytes allocated on average, fine enough to
-// attribute a few hundred bytes per status update to their call sites.
-const allocSampleRate = 512
-
 // StartProfile starts the CPU profile ProfileEnv asks for, if any, and
-// samples allocations; the function it returns ends the CPU profile and
+// samples allocations as AllocRateEnv says; the function it returns ends the CPU profile and
 // writes the allocation profile next to it, as <path>.allocs. A profile
 // that cannot be started or written is reported on stderr and the
 // executor runs on without it.
@@ -24,7 +20,9 @@ func StartProfile() (stop func()) {
 	if path == "" {
 		return func() {}
 	}
-	runtime.MemProfileRate = allocSampleRate
+	if err := setAllocRate(os.Getenv(AllocRateEnv)); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", AllocRateEnv, err)
+	}
 	f, err := os.Create(path)
 	if err == nil {
 		err = pprof.StartCPUProfile(f)
@@ -55,4 +53,20 @@ func writeAllocs(path string) {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: allocation profile: %v\n", ProfileEnv, err)
 	}
+}
+
+// setAllocRate sets runtime.MemProfileRate from AllocRateEnv's value v.
+func setAllocRate(v string) error {
+	rate := DefaultAllocRate
+	if v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a number of bytes; sampling every %d", v, rate)
+		}
+		rate = n
+	}
+	if rate > 0 {
+		runtime.MemProfileRate = rate
+	}
+	return nil
 }

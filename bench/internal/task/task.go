@@ -75,3 +75,14 @@ func ReadRoundTrips(sandbox string) (rtts []time.Duration, na string, err error)
 // and an allocation profile to that path with ".allocs" appended.
 // Only executors built with the benchprofile tag honour it (StartProfile).
 const ProfileEnv = "BENCH_CPUPROFILE"
+
+// AllocRateEnv, when ProfileEnv is set, holds the bytes allocated per
+// allocation sample (runtime.MemProfileRate) the executor profiles with;
+// unset, DefaultAllocRate; 0 leaves the runtime's default, which is
+// coarse but costs the executor no CPU its CPU profile would show.
+const AllocRateEnv = "BENCH_ALLOCRATE"
+
+// DefaultAllocRate samples an allocation per 512 bytes on average, fine
+// enough to attribute a few hundred bytes per status update to their call
+// sites.
+const DefaultAllocRate = 512
