@@ -99,6 +99,9 @@ type result struct {
 	// time together over the run's wall time, in cores.
 	execCPU time.Duration
 	busy    float64
+	// execSyscalls: the executor's read and write system calls per update
+	// in the same run.
+	execSyscalls float64
 	// rttP50, rttP99: update → acknowledgement one at a time, as the
 	// executor saw it; -1 when it cannot see acknowledgements (rttNA says why).
 	rttP50, rttP99 time.Duration
@@ -319,6 +322,10 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 	if err != nil {
 		return res, err
 	}
+	sys0, err := syscalls(pid)
+	if err != nil {
+		return res, err
+	}
 	concStart := time.Now()
 	for i := 0; i < tasks; i++ {
 		if err := a.Launch(task(fmt.Sprintf("c%02d", i), updates/tasks)); err != nil {
@@ -341,11 +348,16 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 	if err != nil {
 		return res, err
 	}
+	sys1, err := syscalls(pid)
+	if err != nil {
+		return res, err
+	}
 	wall := float64(time.Since(concStart))
 	res.agentCPU = (agentCPU1 - agentCPU0) / time.Duration(updates)
 	res.agentBusy = float64(agentCPU1-agentCPU0) / wall
 	res.execCPU = (execCPU1 - execCPU0) / time.Duration(updates)
 	res.busy = float64(agentCPU1-agentCPU0+execCPU1-execCPU0) / wall
+	res.execSyscalls = float64(sys1-sys0) / float64(updates)
 	res.concRate, _ = rate(a.Trace().Entries(), func(id string) bool { return strings.HasPrefix(id, "c") })
 
 	if err := roundTrips(ctx, a, cfg.roundTrips, &res); err != nil {

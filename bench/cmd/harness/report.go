@@ -29,9 +29,10 @@ func ms(v float64) string {
 	}
 	return fmt.Sprintf("%.1f ms", v)
 }
-func mb(v float64) string     { return fmt.Sprintf("%.1f MB", v/1024) }
-func cores(v float64) string  { return fmt.Sprintf("%.2f", v) }
-func perSec(v float64) string { return fmt.Sprintf("%.0f/s", v) }
+func mb(v float64) string        { return fmt.Sprintf("%.1f MB", v/1024) }
+func cores(v float64) string     { return fmt.Sprintf("%.2f", v) }
+func perSec(v float64) string    { return fmt.Sprintf("%.0f/s", v) }
+func perUpdate(v float64) string { return fmt.Sprintf("%.2f", v) }
 
 // dmsOrNA is dms, or NaN (not measurable: "n/a") for a negative d.
 func dmsOrNA(d time.Duration) float64 {
@@ -62,6 +63,7 @@ var metrics = []metric{
 	{name: "simulated agent busy, 16 tasks (cores)", get: func(r result) float64 { return r.agentBusy }, format: cores},
 	{name: "executor CPU per update, 16 tasks", get: func(r result) float64 { return dms(r.execCPU) }, format: ms},
 	{name: "agent and executor busy, 16 tasks (cores)", get: func(r result) float64 { return r.busy }, format: cores},
+	{name: "executor read and write syscalls per update, 16 tasks", get: func(r result) float64 { return r.execSyscalls }, format: perUpdate},
 	{name: "update interval at agent p50", get: func(r result) float64 { return dms(r.p50) }, format: ms},
 	{name: "update interval at agent p99", get: func(r result) float64 { return dms(r.p99) }, format: ms},
 	{name: "update → ack round trip p50 (one at a time)", get: func(r result) float64 { return dmsOrNA(r.rttP50) }, format: ms},

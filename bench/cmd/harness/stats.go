@@ -64,6 +64,28 @@ func parseStatusField(sc *bufio.Scanner, field string) (int64, error) {
 	return 0, fmt.Errorf("%s not found", field)
 }
 
+// syscalls is the number of read and write system calls pid has made
+// (syscr and syscw of /proc/<pid>/io).
+func syscalls(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseSyscalls(string(b))
+}
+
+func parseSyscalls(io string) (int64, error) {
+	var n int64
+	for _, field := range []string{"syscr", "syscw"} {
+		v, err := parseStatusField(bufio.NewScanner(strings.NewReader(io)), field)
+		if err != nil {
+			return 0, err
+		}
+		n += v
+	}
+	return n, nil
+}
+
 // clockTick is USER_HZ, 100 on every Linux Go supports.
 const clockTick = 10 * time.Millisecond
 

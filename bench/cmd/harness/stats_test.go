@@ -40,6 +40,13 @@ func TestParseProc(t *testing.T) {
 	if d, err := parseStatCPU(stat); err != nil || d != 10*clockTick {
 		t.Errorf("cpu = %v, %v, want 100ms", d, err)
 	}
+	io := "rchar: 9000\nwchar: 8000\nsyscr: 360\nsyscw: 480\nread_bytes: 0\n"
+	if n, err := parseSyscalls(io); err != nil || n != 840 {
+		t.Errorf("syscalls = %v, %v, want 840", n, err)
+	}
+	if _, err := parseSyscalls("rchar: 1\n"); err == nil {
+		t.Errorf("syscalls of an io file without them: no error")
+	}
 }
 
 func TestRateAndTimes(t *testing.T) {
