@@ -211,7 +211,7 @@ func FuzzLegacyFromCall(f *testing.F) {
 		if err != nil {
 			return
 		}
-		id := Identity{FrameworkID: c.FrameworkID.Value, ExecutorID: c.ExecutorID.Value, AgentID: "ag", PID: pid}
+		id := Identity{AgentID: "ag", PID: pid}
 		m, err := LegacyFromCall(c, id)
 		legacy := c.Type == executor.Call_SUBSCRIBE ||
 			c.Type == executor.Call_UPDATE && c.Update != nil ||

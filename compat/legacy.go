@@ -172,12 +172,11 @@ func executorEvent(body []byte) (Inbound, error) {
 }
 
 // Identity is what a legacy message from the executor must carry besides
-// the call: the ids and the executor's own UPID, where acknowledgements go.
+// the call (whose framework and executor ids it takes): the agent's id and
+// the executor's own UPID, where acknowledgements go.
 type Identity struct {
-	FrameworkID string
-	ExecutorID  string
-	AgentID     string
-	PID         string
+	AgentID string
+	PID     string
 }
 
 // LegacyFromCall converts a call to the message the legacy wire carries: a

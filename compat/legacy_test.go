@@ -90,7 +90,7 @@ func TestBadLegacyMessagesAreErrors(t *testing.T) {
 }
 
 func TestEveryCallBecomesItsLegacyMessage(t *testing.T) {
-	id := Identity{FrameworkID: "fw", ExecutorID: "ex", AgentID: "ag", PID: "executor(1)@127.0.0.1:1"}
+	id := Identity{AgentID: "ag", PID: "executor(1)@127.0.0.1:1"}
 	base := executor.Call{FrameworkID: *fwID, ExecutorID: mesos.ExecutorID{Value: "ex"}}
 	ts := 12.5
 	status := mesos.TaskStatus{TaskID: *taskID, State: mesos.TASK_RUNNING.Enum(), UUID: []byte{9}, Timestamp: &ts}

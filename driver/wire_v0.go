@@ -79,10 +79,7 @@ func (w *legacyWire) open() error {
 }
 
 func (w *legacyWire) send(c *executor.Call) error {
-	msg, err := compat.LegacyFromCall(c, compat.Identity{
-		FrameworkID: c.FrameworkID.Value, ExecutorID: c.ExecutorID.Value,
-		AgentID: w.agentID, PID: w.pid,
-	})
+	msg, err := compat.LegacyFromCall(c, compat.Identity{AgentID: w.agentID, PID: w.pid})
 	if err != nil {
 		return err
 	}

@@ -232,7 +232,7 @@ func (a *Agent) messageCallLocked(c *executor.Call) {
 }
 
 func (a *Agent) identity() compat.Identity {
-	return compat.Identity{FrameworkID: a.cfg.FrameworkID, ExecutorID: a.cfg.ExecutorID, AgentID: a.cfg.AgentID}
+	return compat.Identity{AgentID: a.cfg.AgentID}
 }
 
 // subscribedEventLocked is SUBSCRIBED: what ExecutorRegisteredMessage
