@@ -278,6 +278,10 @@ func TestV1CallsConnectThatNeverCompletesIsTheAgentGoneSilent(t *testing.T) {
 	// The calls of the new subscription take a fresh connection.
 	sendNumbered(t, d, "t2", 1)
 	a.waitUntil("accepted t2's update", func() bool { return len(acceptedUpdates(a.reqs)) == 1 })
+	reqs = a.requests()
+	last = reqs[len(reqs)-1]
+	require.Equal(t, executor.Call_UPDATE, last.call.Type)
+	require.Greater(t, last.conn, 2, "t2's update came on the stalled connection")
 }
 
 // A new subscription drops the calls connection of the one it replaces:

@@ -353,11 +353,12 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 		return res, err
 	}
 	wall := float64(time.Since(concStart))
-	res.agentCPU = (agentCPU1 - agentCPU0) / time.Duration(updates)
+	sent := tasks * (updates / tasks)
+	res.agentCPU = (agentCPU1 - agentCPU0) / time.Duration(sent)
 	res.agentBusy = float64(agentCPU1-agentCPU0) / wall
-	res.execCPU = (execCPU1 - execCPU0) / time.Duration(updates)
+	res.execCPU = (execCPU1 - execCPU0) / time.Duration(sent)
 	res.busy = float64(agentCPU1-agentCPU0+execCPU1-execCPU0) / wall
-	res.execSyscalls = float64(sys1-sys0) / float64(updates)
+	res.execSyscalls = float64(sys1-sys0) / float64(sent)
 	res.concRate, _ = rate(a.Trace().Entries(), func(id string) bool { return strings.HasPrefix(id, "c") })
 
 	if err := roundTrips(ctx, a, cfg.roundTrips, &res); err != nil {

@@ -22,8 +22,8 @@ type Abort struct{}
 
 // SendUpdate asks to send a status update. Status is the executor's and is
 // never changed: the core stamps a shallow copy, which the Output's calls
-// share the values of, so nothing it points to may change until they are
-// sent (the driver's caller waits for that). UUID is a fresh random v4 UUID, made by
+// share the values of, so nothing it points to may change until the wire
+// has encoded them (the driver's caller waits for that). UUID is a fresh random v4 UUID, made by
 // the caller so that the core needs no source of randomness; the core
 // keeps it and the caller must not change it.
 type SendUpdate struct {
