@@ -311,18 +311,10 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 		return res, err
 	}
 
-	// 16 tasks at once, with the simulated agent's own CPU time (this
-	// process's) over the run.
+	// 16 tasks at once, with what the run costs the simulated agent (this
+	// process) and the executor.
 	const tasks = 16
-	agentCPU0, err := selfCPU()
-	if err != nil {
-		return res, err
-	}
-	execCPU0, err := cpuTime(pid)
-	if err != nil {
-		return res, err
-	}
-	sys0, err := syscalls(pid)
+	before, err := readUsage(pid)
 	if err != nil {
 		return res, err
 	}
@@ -340,25 +332,11 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 	if err := a.WaitAllAcknowledged(ctx); err != nil {
 		return res, err
 	}
-	agentCPU1, err := selfCPU()
+	after, err := readUsage(pid)
 	if err != nil {
 		return res, err
 	}
-	execCPU1, err := cpuTime(pid)
-	if err != nil {
-		return res, err
-	}
-	sys1, err := syscalls(pid)
-	if err != nil {
-		return res, err
-	}
-	wall := float64(time.Since(concStart))
-	sent := tasks * (updates / tasks)
-	res.agentCPU = (agentCPU1 - agentCPU0) / time.Duration(sent)
-	res.agentBusy = float64(agentCPU1-agentCPU0) / wall
-	res.execCPU = (execCPU1 - execCPU0) / time.Duration(sent)
-	res.busy = float64(agentCPU1-agentCPU0+execCPU1-execCPU0) / wall
-	res.execSyscalls = float64(sys1-sys0) / float64(sent)
+	res.charge(after.minus(before), tasks*(updates/tasks), time.Since(concStart))
 	res.concRate, _ = rate(a.Trace().Entries(), func(id string) bool { return strings.HasPrefix(id, "c") })
 
 	if err := roundTrips(ctx, a, cfg.roundTrips, &res); err != nil {

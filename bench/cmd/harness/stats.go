@@ -64,6 +64,43 @@ func parseStatusField(sc *bufio.Scanner, field string) (int64, error) {
 	return 0, fmt.Errorf("%s not found", field)
 }
 
+// usage is what a run costs: the simulated agent's CPU time (this
+// process's), and the executor's CPU time and read and write syscalls.
+type usage struct {
+	agentCPU, execCPU time.Duration
+	syscalls          int64
+}
+
+// readUsage reads the usage so far, the executor being pid.
+func readUsage(pid int) (usage, error) {
+	var u usage
+	var err error
+	if u.agentCPU, err = selfCPU(); err != nil {
+		return u, err
+	}
+	if u.execCPU, err = cpuTime(pid); err != nil {
+		return u, err
+	}
+	u.syscalls, err = syscalls(pid)
+	return u, err
+}
+
+// minus is the usage between earlier and u.
+func (u usage) minus(earlier usage) usage {
+	return usage{agentCPU: u.agentCPU - earlier.agentCPU, execCPU: u.execCPU - earlier.execCPU,
+		syscalls: u.syscalls - earlier.syscalls}
+}
+
+// charge records what a run of n updates over wall used, per update and
+// in cores.
+func (r *result) charge(u usage, n int, wall time.Duration) {
+	r.agentCPU = u.agentCPU / time.Duration(n)
+	r.execCPU = u.execCPU / time.Duration(n)
+	r.execSyscalls = float64(u.syscalls) / float64(n)
+	r.agentBusy = float64(u.agentCPU) / float64(wall)
+	r.busy = float64(u.agentCPU+u.execCPU) / float64(wall)
+}
+
 // syscalls is the number of read and write system calls pid has made
 // (syscr and syscw of /proc/<pid>/io).
 func syscalls(pid int) (int64, error) {

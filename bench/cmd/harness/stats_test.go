@@ -118,3 +118,15 @@ func TestRenderWithoutPeers(t *testing.T) {
 	require.Contains(t, rows["acked updates/s, one task"], "v0: no peer run to compare with; v1: no peer run to compare with")
 	require.Contains(t, rows["exec → registered"], "v0: met (< 5 ms median)")
 }
+
+func TestCharge(t *testing.T) {
+	before := usage{agentCPU: time.Second, execCPU: time.Second, syscalls: 100}
+	after := usage{agentCPU: 3 * time.Second, execCPU: 2 * time.Second, syscalls: 600}
+	var r result
+	r.charge(after.minus(before), 1000, 2*time.Second)
+	if r.agentCPU != 2*time.Millisecond || r.execCPU != time.Millisecond || r.execSyscalls != 0.5 ||
+		r.agentBusy != 1 || r.busy != 1.5 {
+		t.Errorf("charge = agent %v, executor %v, syscalls %v, busy %v/%v; want 2ms, 1ms, 0.5, 1/1.5",
+			r.agentCPU, r.execCPU, r.execSyscalls, r.agentBusy, r.busy)
+	}
+}
