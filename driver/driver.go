@@ -255,9 +255,9 @@ func (d *Driver) ask(in core.Input) (mesos.Status, error) {
 }
 
 // replies are answer channels for ask, reused: a status update is the
-// driver's hottest request, and a channel per update was a tenth of what
-// the driver allocated for it. A channel goes back only once empty and
-// answered, so no late answer can reach its next user.
+// driver's hottest request, and a channel per update was more than a
+// tenth of what the driver allocated for it. A channel goes back only once
+// empty and answered, so no late answer can reach its next user.
 var replies = sync.Pool{New: func() any { return make(chan error, 1) }}
 
 // post delivers an input from a wire or the callback goroutine.

@@ -11,10 +11,10 @@ import (
 )
 
 // StartProfile starts the CPU profile ProfileEnv asks for, if any, and
-// samples allocations as AllocRateEnv says; the function it returns ends the CPU profile and
-// writes the allocation profile next to it, as <path>.allocs. A profile
-// that cannot be started or written is reported on stderr and the
-// executor runs on without it.
+// samples allocations as AllocRateEnv says; the function it returns ends
+// the CPU profile and writes the allocation profile next to it, as
+// <path>.allocs. A profile that cannot be started or written is reported
+// on stderr and the executor runs on without it.
 func StartProfile() (stop func()) {
 	path := os.Getenv(ProfileEnv)
 	if path == "" {
