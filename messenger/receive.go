@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/mesos-shim/executor/logging"
-	"github.com/mesos-shim/executor/upid"
 )
 
 const (
@@ -85,10 +84,16 @@ func (m *Messenger) serve(in *inbound) {
 			m.readFailed(in, c, tc, bw, err)
 			return
 		}
-		from, re := m.receive(c, &req, &senders)
-		if re == nil && pending && (m.cfg.Trusted == nil || m.cfg.Trusted(from)) {
-			m.established(in)
-			pending = false
+		msg, re := m.accept(c, &req, &senders)
+		if re == nil {
+			// Established before the handler sees the message: a caller
+			// that has the agent's message knows its connection is safe
+			// from the bound on pending ones.
+			if pending && (m.cfg.Trusted == nil || m.cfg.Trusted(msg.From)) {
+				m.established(in)
+				pending = false
+			}
+			m.cfg.Handler(msg)
 		}
 		err = m.answer(bw, re)
 		if err == nil && !req.KeepAlive() {
@@ -164,36 +169,35 @@ func (m *Messenger) writeFailed(in *inbound, c net.Conn, err error) {
 	}
 }
 
-// receive checks and delivers one request; it returns the sender of a
-// delivered message, or the error to answer with (nil for 202).
-func (m *Messenger) receive(c net.Conn, req *Request, senders *lastSender) (upid.UPID, *RequestError) {
+// accept checks one request and returns the message to deliver, or the
+// error it was refused with (nil: deliver and answer 202).
+func (m *Messenger) accept(c net.Conn, req *Request, senders *lastSender) (Message, *RequestError) {
 	msg, err := parseMessage(req, senders)
 	if err != nil {
 		var re *RequestError
 		errors.As(err, &re)
 		m.reject(c, re)
-		return upid.UPID{}, re
+		return Message{}, re
 	}
 	if hasControlByte(msg.Name) {
 		// Names are protobuf type names; a decoded newline in one would
 		// forge lines in every log that names the message.
 		re := badRequest("message name %q has a control character", truncate([]byte(msg.Name)))
 		m.reject(c, re)
-		return upid.UPID{}, re
+		return Message{}, re
 	}
 	if msg.To.ID != m.self.ID {
 		re := &RequestError{Status: 404, Reason: "no process " + strconv.Quote(msg.To.ID) + " here (message " + msg.Name + " from " + msg.From.String() + ")"}
 		m.reject(c, re)
-		return upid.UPID{}, re
+		return Message{}, re
 	}
 	if m.cfg.RequirePeerAddressMatch && !sameIP(msg.From.Host, c.RemoteAddr()) {
 		re := badRequest("sender %s claims an IP other than the connection's peer %s", msg.From, c.RemoteAddr())
 		m.reject(c, re)
-		return upid.UPID{}, re
+		return Message{}, re
 	}
 	msg.To = m.self
-	m.cfg.Handler(msg)
-	return msg.From, nil
+	return msg, nil
 }
 
 func hasControlByte(s string) bool {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -264,5 +265,43 @@ func TestAStrangersMessageDoesNotEstablishItsConnection(t *testing.T) {
 	requireClosedOrReset(t, bufio.NewReader(first))
 	write(t, agent, generations[1].request(m.UPID().Port, "mesos.internal.Again", nil))
 	require.Equal(t, "mesos.internal.Again", in.next(t).Name, "the agent's connection was not counted")
+	second.Close()
+}
+
+// The agent's connection counts as established before its message is
+// handled: while the handler still holds the agent's first message, a
+// stranger's connection and one more come, and it is the stranger's that
+// the bound on pending connections closes, never the agent's.
+func TestTheAgentsConnectionIsEstablishedBeforeItsMessageIsHandled(t *testing.T) {
+	in := newInbox()
+	cfg := in.config("executor(1)")
+	cfg.MaxPendingConnections = 1
+	agentPID := upid.UPID{ID: "slave(1)", Host: "127.0.0.1", Port: 5051}
+	cfg.Trusted = func(from upid.UPID) bool { return from == agentPID }
+	handling, release := make(chan struct{}), make(chan struct{})
+	deliver := cfg.Handler
+	cfg.Handler = func(msg Message) {
+		if msg.Name == "mesos.internal.First" {
+			close(handling)
+			<-release
+		}
+		deliver(msg)
+	}
+	m := startMessenger(t, cfg)
+	var releaseOnce sync.Once
+	unblock := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before the messenger's Close, which waits for the handler
+
+	agent := dial(t, m)
+	write(t, agent, generations[1].request(m.UPID().Port, "mesos.internal.First", nil))
+	<-handling
+	stranger := dial(t, m)
+	second := dial(t, m) // one pending too many
+	r := in.nextRejection(t)
+	require.Equal(t, stranger.LocalAddr().String(), r.Peer, "the agent's connection was closed while its message was handled")
+	unblock()
+	require.Equal(t, "mesos.internal.First", in.next(t).Name)
+	write(t, agent, generations[1].request(m.UPID().Port, "mesos.internal.Again", nil))
+	require.Equal(t, "mesos.internal.Again", in.next(t).Name)
 	second.Close()
 }
