@@ -243,10 +243,7 @@ func TestNegativeBoundsAreRefused(t *testing.T) {
 // trusted agent's connection stays open.
 func TestAStrangersMessageDoesNotEstablishItsConnection(t *testing.T) {
 	in := newInbox()
-	cfg := in.config("executor(1)")
-	cfg.MaxPendingConnections = 1
-	agentPID := upid.UPID{ID: "slave(1)", Host: "127.0.0.1", Port: 5051}
-	cfg.Trusted = func(from upid.UPID) bool { return from == agentPID }
+	cfg := trustingTheAgentOnly(in)
 	m := startMessenger(t, cfg)
 	stranger := []byte("POST /executor(1)/mesos.internal.X HTTP/1.1\r\nLibprocess-From: slave(1)@10.9.9.9:5051\r\nContent-Length: 0\r\n\r\n")
 
@@ -274,10 +271,7 @@ func TestAStrangersMessageDoesNotEstablishItsConnection(t *testing.T) {
 // the bound on pending connections closes, never the agent's.
 func TestTheAgentsConnectionIsEstablishedBeforeItsMessageIsHandled(t *testing.T) {
 	in := newInbox()
-	cfg := in.config("executor(1)")
-	cfg.MaxPendingConnections = 1
-	agentPID := upid.UPID{ID: "slave(1)", Host: "127.0.0.1", Port: 5051}
-	cfg.Trusted = func(from upid.UPID) bool { return from == agentPID }
+	cfg := trustingTheAgentOnly(in)
 	handling, release := make(chan struct{}), make(chan struct{})
 	deliver := cfg.Handler
 	cfg.Handler = func(msg Message) {
@@ -304,4 +298,15 @@ func TestTheAgentsConnectionIsEstablishedBeforeItsMessageIsHandled(t *testing.T)
 	write(t, agent, generations[1].request(m.UPID().Port, "mesos.internal.Again", nil))
 	require.Equal(t, "mesos.internal.Again", in.next(t).Name)
 	second.Close()
+}
+
+// trustingTheAgentOnly is in's configuration with one pending connection
+// allowed and only the agent (slave(1)@127.0.0.1:5051, the sender of the
+// test requests) trusted.
+func trustingTheAgentOnly(in *inbox) Config {
+	cfg := in.config("executor(1)")
+	cfg.MaxPendingConnections = 1
+	agentPID := upid.UPID{ID: "slave(1)", Host: "127.0.0.1", Port: 5051}
+	cfg.Trusted = func(from upid.UPID) bool { return from == agentPID }
+	return cfg
 }
