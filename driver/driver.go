@@ -2,7 +2,7 @@ package driver
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
@@ -278,9 +278,15 @@ func (d *Driver) postRequest(r request) {
 	}
 }
 
+// newUUID returns a random (version 4) UUID for a status update. The
+// agent and the scheduler use it to tell updates apart, so it must be
+// unique, not secret: it comes from the runtime's per-thread ChaCha8
+// generator (math/rand/v2, seeded from the operating system), which costs
+// no system call and no lock, rather than from crypto/rand.
 func newUUID() []byte {
 	u := make([]byte, 16)
-	rand.Read(u)
+	binary.BigEndian.PutUint64(u[:8], mathrand.Uint64())
+	binary.BigEndian.PutUint64(u[8:], mathrand.Uint64())
 	u[6] = u[6]&0x0f | 0x40 // version 4
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
 	return u

@@ -146,3 +146,17 @@ func TestAgentDeathWithoutCheckpointShutsDown(t *testing.T) {
 func mapEnv(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
+
+// A status update's UUID is an RFC 4122 version 4 UUID, and updates never
+// share one.
+func TestStatusUpdateUUIDsAreVersion4AndDistinct(t *testing.T) {
+	seen := make(map[string]bool)
+	for range 10000 {
+		u := newUUID()
+		require.Len(t, u, 16)
+		require.Equal(t, byte(0x40), u[6]&0xf0, "version nibble of %x", u)
+		require.Equal(t, byte(0x80), u[8]&0xc0, "variant bits of %x", u)
+		require.False(t, seen[string(u)], "%x issued twice", u)
+		seen[string(u)] = true
+	}
+}
