@@ -214,8 +214,20 @@ func sameIP(host string, peer net.Addr) bool {
 	if err != nil {
 		return false
 	}
+	return peerIP(peer) == want.Unmap()
+}
+
+// peerIP is the IP address of a connection's peer, unmapped; the zero Addr
+// if it has none.
+func peerIP(peer net.Addr) netip.Addr {
+	if tcp, ok := peer.(*net.TCPAddr); ok { // every real connection: no text to parse
+		return tcp.AddrPort().Addr().Unmap()
+	}
 	got, err := netip.ParseAddrPort(peer.String())
-	return err == nil && got.Addr().Unmap() == want.Unmap()
+	if err != nil {
+		return netip.Addr{}
+	}
+	return got.Addr().Unmap()
 }
 
 func (m *Messenger) reject(c net.Conn, re *RequestError) {

@@ -754,3 +754,24 @@ func TestChunkSizeOverflowIsAnswered413(t *testing.T) {
 	require.Equal(t, 413, status)
 	require.Equal(t, 413, in.nextRejection(t).Status)
 }
+
+// sameIP compares a UPID's host with a connection's peer, whatever form
+// the peer's address takes.
+func TestSameIPComparesUnmappedAddresses(t *testing.T) {
+	mapped := &net.TCPAddr{IP: net.ParseIP("::ffff:10.1.2.3"), Port: 5051}
+	for _, c := range []struct {
+		host string
+		peer net.Addr
+		same bool
+	}{
+		{"10.1.2.3", &net.TCPAddr{IP: net.IPv4(10, 1, 2, 3), Port: 5051}, true},
+		{"10.1.2.3", mapped, true},
+		{"10.1.2.4", mapped, false},
+		{"::1", &net.TCPAddr{IP: net.IPv6loopback, Port: 1}, true},
+		{"10.1.2.3", &net.UnixAddr{Name: "10.1.2.3:5051", Net: "unix"}, true}, // parsed from its text
+		{"10.1.2.3", &net.UnixAddr{Name: "/run/agent.sock", Net: "unix"}, false},
+		{"agent.example", mapped, false},
+	} {
+		require.Equal(t, c.same, sameIP(c.host, c.peer), "%s against %v", c.host, c.peer)
+	}
+}
