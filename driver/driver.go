@@ -281,8 +281,9 @@ func (d *Driver) postRequest(r request) {
 // newUUID returns a random (version 4) UUID for a status update. The
 // agent and the scheduler use it to tell updates apart, so it must be
 // unique, not secret: it comes from the runtime's per-thread ChaCha8
-// generator (math/rand/v2, seeded from the operating system), which costs
-// no system call and no lock, rather than from crypto/rand.
+// generator (math/rand/v2, seeded from the operating system) rather than
+// from crypto/rand, whose guarantees it does not need and whose packages
+// a build without TLS would otherwise link for it alone.
 func newUUID() []byte {
 	u := make([]byte, 16)
 	binary.BigEndian.PutUint64(u[:8], mathrand.Uint64())
