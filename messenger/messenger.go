@@ -1,6 +1,7 @@
 package messenger
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -249,11 +250,20 @@ func (c *Config) listen() (net.Listener, error) {
 	if !ip.IsValid() {
 		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	}
-	ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, c.BindPort).String())
+	ln, err := listenTCP(netip.AddrPortFrom(ip, c.BindPort).String())
 	if err != nil {
 		return nil, fmt.Errorf("messenger: listen: %w", err)
 	}
 	return ln, nil
+}
+
+// listenTCP listens on addr with plain TCP, as libprocess does. Since Go
+// 1.24, Listen on Linux asks the kernel for Multipath TCP, from which a
+// plain-TCP agent's connections would only fall back.
+func listenTCP(addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	return lc.Listen(context.Background(), "tcp", addr)
 }
 
 func (c *Config) advertised(bound net.Addr) (upid.UPID, error) {
