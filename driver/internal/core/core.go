@@ -71,8 +71,8 @@ type Core struct {
 	status     mesos.Status
 	registered bool // Registered was delivered
 	book       book
-	early      []*executor.Event               // work that overtook the registration reply
-	earlyKills map[string]*executor.Event_Kill // kills that overtook their task's launch
+	early      []*executor.Event // work that overtook the registration reply
+	earlyKills []parkedKill      // kills of tasks not launched (yet), oldest first
 
 	recoveryDeadline time.Time
 	graceDeadline    time.Time
@@ -83,8 +83,7 @@ type Core struct {
 
 // New returns a core in StateNew with status DRIVER_NOT_STARTED.
 func New(cfg Config) *Core {
-	return &Core{cfg: cfg, status: mesos.DRIVER_NOT_STARTED, book: newBook(cfg),
-		earlyKills: make(map[string]*executor.Event_Kill)}
+	return &Core{cfg: cfg, status: mesos.DRIVER_NOT_STARTED, book: newBook(cfg)}
 }
 
 // State is the lifecycle state.
@@ -138,7 +137,7 @@ func (c *Core) Step(now time.Time, in Input) Output {
 // deadline is the earliest of the core's deadlines (zero: none).
 func (c *Core) deadline() time.Time {
 	var d time.Time
-	for _, t := range []time.Time{c.recoveryDeadline, c.graceDeadline, c.resubscribeAt} {
+	for _, t := range []time.Time{c.recoveryDeadline, c.graceDeadline, c.resubscribeAt, c.nextParkedKill()} {
 		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
 			d = t
 		}

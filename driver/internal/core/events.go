@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -15,7 +16,7 @@ func (c *Core) event(now time.Time, e *executor.Event, out *Output) {
 	}
 	switch e.Type {
 	case executor.Event_SUBSCRIBED:
-		c.subscribed(e.Subscribed, out)
+		c.subscribed(now, e.Subscribed, out)
 	case executor.Event_ACKNOWLEDGED:
 		c.acknowledged(e.Acknowledged, out)
 	case executor.Event_SHUTDOWN:
@@ -24,11 +25,11 @@ func (c *Core) event(now time.Time, e *executor.Event, out *Output) {
 	case executor.Event_ERROR:
 		c.agentError(e.Error, out)
 	default:
-		c.work(e, out)
+		c.work(now, e, out)
 	}
 }
 
-func (c *Core) subscribed(s *executor.Event_Subscribed, out *Output) {
+func (c *Core) subscribed(now time.Time, s *executor.Event_Subscribed, out *Output) {
 	if s == nil {
 		c.logf(out, Warning, "ignoring SUBSCRIBED event without its subscribed field")
 		return
@@ -41,7 +42,7 @@ func (c *Core) subscribed(s *executor.Event_Subscribed, out *Output) {
 		early := c.early
 		c.early = nil
 		for _, e := range early {
-			c.work(e, out)
+			c.work(now, e, out)
 		}
 	case c.lostAgent():
 		c.state, c.recoveryDeadline, c.resubscribeAt, c.attempts = StateConnected, time.Time{}, time.Time{}, 0
@@ -75,7 +76,7 @@ func (c *Core) agentError(e *executor.Event_Error, out *Output) {
 // work handles the events that carry work for the executor. They are only
 // delivered once Registered has been; tasks and messages also need the
 // agent to be connected, as the C++ driver has required since Mesos 1.4.
-func (c *Core) work(e *executor.Event, out *Output) {
+func (c *Core) work(now time.Time, e *executor.Event, out *Output) {
 	name := e.Type.String()
 	if c.state == StateRegistering && !c.registered {
 		c.holdEarly(e, out)
@@ -87,7 +88,7 @@ func (c *Core) work(e *executor.Event, out *Output) {
 	}
 	switch {
 	case e.Type == executor.Event_KILL && e.Kill != nil:
-		c.kill(e.Kill, out)
+		c.kill(now, e.Kill, out)
 	case c.state != StateConnected && (e.Type == executor.Event_LAUNCH || e.Type == executor.Event_LAUNCH_GROUP || e.Type == executor.Event_MESSAGE):
 		c.logf(out, Warning, "dropping "+name+" event: not connected to the agent")
 	case e.Type == executor.Event_LAUNCH && e.Launch != nil:
@@ -110,26 +111,75 @@ func (c *Core) launch(t mesos.TaskInfo, out *Output) {
 	c.answerEarlyKill(t.TaskID, out)
 }
 
-// kill delivers a kill, or, for a task not launched yet (the kill
-// overtook the launch), remembers it and delivers it right after the launch.
-func (c *Core) kill(k *executor.Event_Kill, out *Output) {
-	if _, launched := c.book.launched[k.TaskID.Value]; !launched {
-		if len(c.earlyKills) >= maxEarlyEvents {
-			c.logf(out, Warning, "dropping kill of unknown task "+k.TaskID.Value+": too many kills of unknown tasks")
-			return
-		}
-		c.earlyKills[k.TaskID.Value] = k
-		c.logf(out, Info, "kill of task "+k.TaskID.Value+" before its launch: kept for when it arrives")
+// kill delivers a kill. A kill of a task not launched is parked for
+// killOvertakeWait, and delivered right after the launch if it comes
+// meanwhile (agents before 0.27 send each message on its own connection,
+// so a kill can overtake its task's launch); otherwise it is delivered as
+// it is, since the C++ driver passes on every kill and the executor must
+// answer for a task the agent believes launched.
+func (c *Core) kill(now time.Time, k *executor.Event_Kill, out *Output) {
+	if _, launched := c.book.launched[k.TaskID.Value]; launched || len(c.earlyKills) >= maxEarlyEvents {
+		out.Callbacks = append(out.Callbacks, killCallback(k))
 		return
 	}
-	out.Callbacks = append(out.Callbacks, Callback{Kind: KillTask, TaskID: &k.TaskID, Policy: k.KillPolicy})
+	c.earlyKills = append(c.earlyKills, parkedKill{kill: k, until: now.Add(killOvertakeWait)})
+	c.logf(out, Info, fmt.Sprintf("kill of task %s before its launch: kept for %v in case the launch was overtaken", k.TaskID.Value, killOvertakeWait))
 }
 
+// killOvertakeWait is how long a kill of an unknown task waits for its
+// launch: far longer than two messages sent together take to cross, short
+// enough not to keep a scheduler waiting on a task the executor never got.
+const killOvertakeWait = time.Second
+
+// parkedKill is a kill waiting for its task's launch until a deadline.
+type parkedKill struct {
+	kill  *executor.Event_Kill
+	until time.Time
+}
+
+func killCallback(k *executor.Event_Kill) Callback {
+	return Callback{Kind: KillTask, TaskID: &k.TaskID, Policy: k.KillPolicy}
+}
+
+// answerEarlyKill delivers, right after a launch, the kills parked for it.
 func (c *Core) answerEarlyKill(id mesos.TaskID, out *Output) {
-	if k, ok := c.earlyKills[id.Value]; ok {
-		delete(c.earlyKills, id.Value)
-		out.Callbacks = append(out.Callbacks, Callback{Kind: KillTask, TaskID: &k.TaskID, Policy: k.KillPolicy})
+	kept := c.earlyKills[:0]
+	for _, p := range c.earlyKills {
+		if p.kill.TaskID.Value == id.Value {
+			out.Callbacks = append(out.Callbacks, killCallback(p.kill))
+		} else {
+			kept = append(kept, p)
+		}
 	}
+	clear(c.earlyKills[len(kept):])
+	c.earlyKills = kept
+}
+
+// releaseParkedKills delivers the parked kills whose launch did not come in
+// time, as kills of tasks the executor does not know; while shutting down
+// they are dropped with the rest of the work.
+func (c *Core) releaseParkedKills(now time.Time, out *Output) {
+	n := 0
+	for n < len(c.earlyKills) && !now.Before(c.earlyKills[n].until) {
+		k := c.earlyKills[n].kill
+		if c.state == StateShuttingDown {
+			c.logf(out, Warning, "dropping kill of task "+k.TaskID.Value+" while "+c.state.String())
+		} else {
+			c.logf(out, Warning, fmt.Sprintf("no launch of task %s within %v of its kill: delivering the kill for a task this executor was never given", k.TaskID.Value, killOvertakeWait))
+			out.Callbacks = append(out.Callbacks, killCallback(k))
+		}
+		n++
+	}
+	clear(c.earlyKills[:n])
+	c.earlyKills = c.earlyKills[n:]
+}
+
+// nextParkedKill is when the oldest parked kill is due (zero: none).
+func (c *Core) nextParkedKill() time.Time {
+	if len(c.earlyKills) == 0 {
+		return time.Time{}
+	}
+	return c.earlyKills[0].until
 }
 
 func (c *Core) launchGroup(g *mesos.TaskGroupInfo, out *Output) {

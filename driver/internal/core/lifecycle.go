@@ -202,6 +202,7 @@ func (c *Core) resubscribe(out *Output) {
 }
 
 func (c *Core) tick(now time.Time, out *Output) {
+	c.releaseParkedKills(now, out)
 	if !c.resubscribeAt.IsZero() && !now.Before(c.resubscribeAt) {
 		if c.state == StateRegistering || c.state == StateDisconnected {
 			c.resubscribe(out)
