@@ -38,6 +38,7 @@ const (
 type subscribeFailure struct {
 	cause     string
 	retry     bool // temporary: try again later
+	silent    bool // the connections went quiet: the agent may be alive
 	noV1      bool // the agent has no v1 endpoint, or none that works
 	everSawV1 bool
 }
@@ -249,10 +250,10 @@ func (w *httpWire) runSubscription(ctx context.Context, gen int, body []byte) {
 		var silent *silentSubscription
 		switch cause := context.Cause(ctx); {
 		case errors.As(cause, &lost):
-			f = subscribeFailure{cause: lost.Error(), retry: true, everSawV1: true}
+			f = subscribeFailure{cause: lost.Error(), retry: true, silent: true, everSawV1: true}
 		case errors.As(cause, &silent):
 			logging.Warningf("driver: %v: subscribing again", silent)
-			f = subscribeFailure{cause: silent.Error(), retry: true}
+			f = subscribeFailure{cause: silent.Error(), retry: true, silent: true}
 		default:
 			return // replaced or closed: nothing to report
 		}
@@ -260,7 +261,7 @@ func (w *httpWire) runSubscription(ctx context.Context, gen int, body []byte) {
 	if w.hooks.failed != nil && !f.everSawV1 && w.hooks.failed(f) {
 		return
 	}
-	w.post(gen, core.Lost{Cause: f.cause, Retry: f.retry})
+	w.post(gen, core.Lost{Cause: f.cause, Retry: f.retry, Silent: f.silent})
 }
 
 // readSubscription sends SUBSCRIBE on a connection of its own, which ends

@@ -237,6 +237,32 @@ func TestV1SilentAgentIsLostAfterCallTimeout(t *testing.T) {
 	logs.wait(t, 0, 5*time.Second, "no answer from the agent at "+a.endpoint()+" on the calls connection (1 call(s) unanswered for 1s")
 }
 
+// Without checkpointing too, an agent that leaves a call unanswered for
+// CallTimeout may be slow rather than gone: the executor subscribes again,
+// with the update, and carries on when the agent takes it (Disconnected,
+// then Reregistered) instead of shutting its tasks down. The C++ library
+// has no call timeout and would simply wait.
+func TestV1SilentAgentWithoutCheckpointIsAskedAgainNotAbandoned(t *testing.T) {
+	const timeout = time.Second
+	a := startRawAgent(t, false, func(i int, c *executor.Call) rawReply {
+		if i == 0 {
+			return rawReply{} // the first call after SUBSCRIBE is never answered
+		}
+		return accept202(i, c)
+	})
+	rec := newRecorder()
+	d := startOnRaw(t, a, rec, nil, func(c *driver.Config) { c.CallTimeout = timeout })
+	rec.waitFor(t, "Registered")
+	sendNumbered(t, d, "t1", 1)
+	rec.waitFor(t, "Reregistered")
+	require.NotContains(t, rec.trace(), "Shutdown")
+	require.Contains(t, rec.trace(), "Disconnected")
+	require.Equal(t, mesos.DRIVER_RUNNING, d.Status())
+	last := a.requests()[len(a.requests())-1]
+	require.Equal(t, executor.Call_SUBSCRIBE, last.call.Type)
+	require.Len(t, last.call.Subscribe.UnacknowledgedUpdates, 1, "the unanswered update rides the new SUBSCRIBE")
+}
+
 // An agent whose event stream works but whose calls connection never
 // completes its connect (here: TCP accepted, the TLS handshake never
 // answered) is the agent gone silent: after CallTimeout the connect gives

@@ -119,7 +119,7 @@ func (c *Core) Step(now time.Time, in Input) Output {
 	case Event:
 		c.event(now, in.Event, &out)
 	case Reconnect:
-		c.reconnect(in, &out)
+		c.reconnect(now, in, &out)
 	case Lost:
 		c.lost(now, in, &out)
 	case Tick:

@@ -345,3 +345,15 @@ func TestKillBeforeLaunchIsAnsweredWhenTheLaunchArrives(t *testing.T) {
 	require.Equal(t, []CallbackKind{LaunchTaskGroup, KillTask}, kinds(out))
 	require.Equal(t, "g2", out.Callbacks[1].TaskID.Value)
 }
+
+// A restarted agent's Reconnect that arrives before the old connection was
+// seen to die starts the recovery timeout: should the new link break too,
+// the executor still shuts down once the agent has not come back in time.
+func TestReconnectWhileConnectedStartsTheRecoveryTimeout(t *testing.T) {
+	h := registered(t, testConfig())
+	require.Equal(t, []CallbackKind{Disconnected}, kinds(h.step(Reconnect{AgentID: "ag"})))
+	h.now = h.now.Add(time.Minute)
+	require.Empty(t, kinds(h.step(Lost{Cause: "link broke again"})))
+	require.Empty(t, kinds(h.advance(14*time.Minute-time.Nanosecond)), "the timeout runs from the Reconnect")
+	require.Equal(t, []CallbackKind{Shutdown}, kinds(h.advance(time.Nanosecond)))
+}

@@ -47,6 +47,10 @@ type Reconnect struct{ AgentID string }
 type Lost struct {
 	Cause string
 	Retry bool
+	// Silent says the connections went quiet rather than closed (v1: calls
+	// unanswered, or no SUBSCRIBED): the agent may be alive, and takes a
+	// new subscription from a running executor even without checkpointing.
+	Silent bool
 }
 
 // WireChanged says the driver now speaks another wire, before the first

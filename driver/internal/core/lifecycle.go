@@ -89,14 +89,16 @@ func (c *Core) sendMessage(in SendMessage, out *Output) {
 
 // reconnect answers a restarted legacy agent: a fresh link, then the
 // reregistration with everything it has not acknowledged.
-func (c *Core) reconnect(in Reconnect, out *Output) {
+func (c *Core) reconnect(now time.Time, in Reconnect, out *Output) {
 	switch {
 	case in.AgentID != c.cfg.AgentID:
 		c.logf(out, Warning, fmt.Sprintf("ignoring reconnect request for agent %q: this executor belongs to agent %q", in.AgentID, c.cfg.AgentID))
 		return
 	case c.state == StateConnected:
-		// The agent restarted before we noticed the old connection die.
+		// The agent restarted before we noticed the old connection die:
+		// the agent was lost, and the recovery timeout runs from now.
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Disconnected})
+		c.awaitRecovery(now)
 	case !c.lostAgent():
 		c.logf(out, Warning, "ignoring reconnect request while "+c.state.String())
 		return
@@ -122,20 +124,15 @@ func (c *Core) lost(now time.Time, in Lost, out *Output) {
 	case StateRegistering:
 		c.lostWhileRegistering(now, in, out)
 	case StateConnected:
-		out.Callbacks = append(out.Callbacks, Callback{Kind: Disconnected})
+		c.lostWhileConnected(now, in, out)
+	case StateReregistering:
 		if !c.cfg.Checkpoint {
 			c.agentGone = true
-			c.beginShutdown(now, out, "lost the agent and the framework does not checkpoint: "+in.Cause)
+			c.beginShutdown(now, out, "subscribing again failed and the framework does not checkpoint: "+in.Cause)
 			return
 		}
 		c.state = StateDisconnected
-		c.recoveryDeadline = now.Add(c.cfg.RecoveryTimeout)
-		c.logf(out, Warning, fmt.Sprintf("lost the agent (%s); waiting up to %v for it to recover", in.Cause, c.cfg.RecoveryTimeout))
-		if c.cfg.Resubscribe {
-			c.resubscribe(out)
-		}
-	case StateReregistering:
-		c.state = StateDisconnected
+		c.awaitRecovery(now)
 		c.logf(out, Info, "reregistration failed: "+in.Cause)
 		c.scheduleResubscribe(now)
 	case StateShuttingDown:
@@ -143,6 +140,41 @@ func (c *Core) lost(now time.Time, in Lost, out *Output) {
 		c.logf(out, Info, "connection closed while shutting down: "+in.Cause)
 	default:
 		c.logf(out, Info, "connection closed while "+c.state.String()+": "+in.Cause)
+	}
+}
+
+// lostWhileConnected reports the loss and waits for the agent to recover.
+// Without checkpointing an agent that restarts does not take the executor
+// back, so the executor shuts down, unless the connections only went
+// silent on v1: the agent may just be slow, and it takes a new
+// subscription from a running executor, so the executor subscribes again
+// once and shuts down if that fails.
+func (c *Core) lostWhileConnected(now time.Time, in Lost, out *Output) {
+	out.Callbacks = append(out.Callbacks, Callback{Kind: Disconnected})
+	probe := in.Silent && c.cfg.Resubscribe
+	if !c.cfg.Checkpoint && !probe {
+		c.agentGone = true
+		c.beginShutdown(now, out, "lost the agent and the framework does not checkpoint: "+in.Cause)
+		return
+	}
+	c.state = StateDisconnected
+	if c.cfg.Checkpoint {
+		c.awaitRecovery(now)
+		c.logf(out, Warning, fmt.Sprintf("lost the agent (%s); waiting up to %v for it to recover", in.Cause, c.cfg.RecoveryTimeout))
+	} else {
+		c.logf(out, Warning, "the agent went silent ("+in.Cause+"); subscribing again, and shutting down if that fails")
+	}
+	if c.cfg.Resubscribe {
+		c.resubscribe(out)
+	}
+}
+
+// awaitRecovery starts the recovery timeout, unless it already runs, when
+// the framework checkpoints (only then does an agent take the executor
+// back after a restart).
+func (c *Core) awaitRecovery(now time.Time) {
+	if c.cfg.Checkpoint && c.recoveryDeadline.IsZero() {
+		c.recoveryDeadline = now.Add(c.cfg.RecoveryTimeout)
 	}
 }
 

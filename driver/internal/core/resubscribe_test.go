@@ -100,3 +100,32 @@ func TestFallbackToTheLegacyWireWaitsForTheAgent(t *testing.T) {
 	require.Equal(t, []CallbackKind{Disconnected}, kinds(out))
 	require.Empty(t, out.Calls, "the legacy wire waits for the agent's Reconnect")
 }
+
+// Without checkpointing, connections that only went silent (calls
+// unanswered) may belong to a slow agent that is alive: the executor
+// subscribes again once instead of shutting its tasks down.
+func TestV1SilentLossWithoutCheckpointSubscribesAgainOnce(t *testing.T) {
+	cfg := v1Config()
+	cfg.Checkpoint, cfg.RecoveryTimeout = false, 0
+	h := registered(t, cfg)
+	h.step(statusUpdate("t1", mesos.TASK_RUNNING, 1))
+	out := h.step(Lost{Cause: "no answer", Retry: true, Silent: true})
+	require.Equal(t, []CallbackKind{Disconnected}, kinds(out))
+	require.Len(t, out.Calls, 1)
+	require.Len(t, out.Calls[0].Subscribe.UnacknowledgedUpdates, 1)
+	require.True(t, h.c.AcknowledgementsCanCome())
+	require.Equal(t, []CallbackKind{Reregistered}, kinds(h.step(subscribedEvent())))
+
+	out = h.step(Lost{Cause: "no answer", Retry: true, Silent: true})
+	require.Equal(t, []CallbackKind{Disconnected}, kinds(out))
+	out = h.step(Lost{Cause: "connection refused", Retry: true})
+	require.Equal(t, []CallbackKind{Shutdown}, kinds(out), "the new subscription failed: the agent is gone")
+	require.False(t, h.c.AcknowledgementsCanCome())
+}
+
+func TestV1ClosedConnectionWithoutCheckpointShutsDown(t *testing.T) {
+	cfg := v1Config()
+	cfg.Checkpoint = false
+	h := registered(t, cfg)
+	require.Equal(t, []CallbackKind{Disconnected, Shutdown}, kinds(h.step(Lost{Cause: "EOF", Retry: true})))
+}
