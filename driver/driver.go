@@ -36,6 +36,9 @@ type Driver struct {
 	terminate  func()
 
 	started atomic.Bool
+	// aborted is set once the driver aborted, or a callback panicked: no
+	// callback but Error is delivered after it, as in the C++ driver.
+	aborted atomic.Bool
 	wire    wire // set by Start, before the loop runs
 	choice  choice
 }
@@ -115,7 +118,11 @@ func (d *Driver) Start() (mesos.Status, error) {
 	}
 	w, err := newNegotiatedWire(d, d.cfg)
 	if err != nil {
-		return d.Status(), err // the listener or the TLS files: this driver cannot start
+		// The listener or the TLS files: this driver cannot start, and no
+		// loop will answer what is asked of it from now on.
+		close(d.loopExited)
+		close(d.loopDone)
+		return d.Status(), err
 	}
 	d.wire = w
 	d.callbacks = newSerializer()
@@ -139,7 +146,7 @@ func (d *Driver) Stop() (mesos.Status, error) {
 
 // askAndEnd asks for the driver to end and waits until its loop and wire are
 // gone: nothing of the driver's runs after Stop or Abort return, except
-// callbacks already queued. Safe from a callback: the loop never waits for
+// callbacks already queued (after Stop; an abort drops them, but Error). Safe from a callback: the loop never waits for
 // callbacks.
 func (d *Driver) askAndEnd(in core.Input) (mesos.Status, error) {
 	st, err := d.ask(in)
@@ -230,8 +237,12 @@ func (d *Driver) FrameworkID() mesos.FrameworkID { return mesos.FrameworkID{Valu
 // AgentID implements ExecutorDriver.
 func (d *Driver) AgentID() mesos.AgentID { return mesos.AgentID{Value: d.cfg.AgentID} }
 
-// ask posts a request to the loop and waits for its answer.
+// ask posts a request to the loop and waits for its answer; before Start
+// there is no loop, and the answer is ErrNotRunning.
 func (d *Driver) ask(in core.Input) (mesos.Status, error) {
+	if !d.started.Load() {
+		return d.Status(), core.ErrNotRunning
+	}
 	reply := replies.Get().(chan error)
 	select {
 	case d.requests <- request{input: in, reply: reply}:

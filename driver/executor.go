@@ -12,7 +12,8 @@ import (
 // Contract, the same on the legacy and the v1 wire:
 //   - Callbacks run one at a time, in the order the events happened, on one
 //     goroutine of the driver's that does no I/O and holds no lock. A callback
-//     may call any ExecutorDriver method, including Stop and Abort.
+//     may call Stop, Abort and every other ExecutorDriver method except Join
+//     and Run, which wait for the callbacks to return.
 //   - Registered comes before every other callback. Nothing is delivered
 //     before it, except Error and Shutdown when registration fails.
 //   - After a lost connection to the agent, Disconnected is called exactly
@@ -67,8 +68,9 @@ type ExecutorDriver interface {
 	// returns DRIVER_STOPPED, or DRIVER_ABORTED if the driver had been
 	// aborted. Nothing is sent to the agent.
 	Stop() (mesos.Status, error)
-	// Abort stops delivering callbacks and releases Join; only valid while
-	// running. It returns DRIVER_ABORTED.
+	// Abort stops delivering callbacks (those queued are dropped, except
+	// Error) and releases Join; only valid while running. It returns
+	// DRIVER_ABORTED.
 	Abort() (mesos.Status, error)
 	// Join blocks until the driver is stopped or aborted and returns that
 	// status. It returns at once if the driver is not running.

@@ -101,6 +101,9 @@ func (d *Driver) releaseAckWaiters(waiters []chan error) []chan error {
 // apply carries out one output of the core, in the order Output documents.
 func (d *Driver) apply(out core.Output, timer *time.Timer) {
 	d.status.Store(int32(d.core.Status()))
+	if d.core.Status() == mesos.DRIVER_ABORTED {
+		d.aborted.Store(true)
+	}
 	if d.core.Status() != mesos.DRIVER_RUNNING && d.core.Status() != mesos.DRIVER_NOT_STARTED {
 		d.endOnce.Do(func() { close(d.ended) })
 	}
@@ -142,13 +145,20 @@ func logLine(l core.Log) {
 
 // queueCallback hands one callback to the serializer. A panic in it is
 // reported back to the loop, which reports it through Error and aborts.
+// Once the driver aborted (or a callback panicked) the callbacks still
+// queued are dropped, all but Error.
 func (d *Driver) queueCallback(cb core.Callback) {
 	d.callbacks.push(func() {
+		if cb.Kind != core.Error && d.aborted.Load() {
+			logging.Infof("driver: aborted; not delivering %s", cb.Kind)
+			return
+		}
 		defer func() {
 			if r := recover(); r != nil {
 				msg := fmt.Sprintf("%s callback panicked: %v", cb.Kind, r)
 				logging.Errorf("driver: %s", msg)
 				if cb.Kind != core.Error {
+					d.aborted.Store(true)
 					d.post(core.CallbackPanicked{Message: msg})
 				}
 			}
