@@ -79,6 +79,11 @@ type negotiator struct {
 	timer     *time.Timer
 	succeeded bool
 	fellBack  bool
+	closed    bool
+	// fallingBack counts fallbacks under way, which close waits for: one
+	// that started just before close would otherwise register on a legacy
+	// wire nobody closes.
+	fallingBack sync.WaitGroup
 }
 
 func (n *negotiator) name() string {
@@ -126,9 +131,10 @@ func (n *negotiator) close() {
 	if n.timer != nil {
 		n.timer.Stop()
 	}
-	n.fellBack = true // no fallback after close
-	w := n.active
+	n.closed = true // no fallback starts after this
 	n.mu.Unlock()
+	n.fallingBack.Wait()
+	w := n.current()
 	if w != wire(n.v1) {
 		n.v1.close() // already stopped by fallBack: this waits for its goroutines
 	}
@@ -162,12 +168,14 @@ func (n *negotiator) timedOut() {
 // while no v1 subscription ever succeeded.
 func (n *negotiator) fallBack(reason string) bool {
 	n.mu.Lock()
-	if n.succeeded || n.fellBack || n.first == nil {
+	if n.succeeded || n.fellBack || n.closed || n.first == nil {
 		n.mu.Unlock()
 		return false
 	}
 	n.fellBack = true
+	n.fallingBack.Add(1)
 	n.mu.Unlock()
+	defer n.fallingBack.Done()
 	logging.Warningf("driver: falling back to the legacy wire: %s", reason)
 	legacy, err := newLegacyWire(n.cfg, n.d.post)
 	if err != nil {
