@@ -201,8 +201,14 @@ func LegacyFromCall(c *executor.Call, id Identity) (proto.Message, error) {
 		if c.Message == nil {
 			return nil, fmt.Errorf("compat: MESSAGE call without its message")
 		}
+		// data is required in the agent's schema: nil must still be sent,
+		// as empty, or the agent cannot parse the message and drops it.
+		data := c.Message.Data
+		if data == nil {
+			data = []byte{}
+		}
 		return &mesosproto.ExecutorToFrameworkMessage{SlaveID: &mesos.AgentID{Value: id.AgentID},
-			FrameworkID: &c.FrameworkID, ExecutorID: &c.ExecutorID, Data: c.Message.Data}, nil
+			FrameworkID: &c.FrameworkID, ExecutorID: &c.ExecutorID, Data: data}, nil
 	}
 	return nil, fmt.Errorf("compat: the legacy wire has no message for a %s call", c.Type)
 }

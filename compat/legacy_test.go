@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -147,4 +148,16 @@ func FuzzEventFromLegacy(f *testing.F) {
 	}
 	f.Add("mesos.internal.NoSuchMessage", []byte{})
 	f.Fuzz(checkEventFromLegacy)
+}
+
+// The agent's schema requires ExecutorToFrameworkMessage.data: a message
+// without it fails to parse there and is dropped, so a nil payload goes
+// out as an empty field (tag 4, length 0).
+func TestAnEmptyFrameworkMessageStillCarriesItsData(t *testing.T) {
+	c := &executor.Call{Type: executor.Call_MESSAGE, Message: &executor.Call_Message{}}
+	m, err := LegacyFromCall(c, Identity{AgentID: "ag"})
+	require.NoError(t, err)
+	body, err := proto.Marshal(m)
+	require.NoError(t, err)
+	require.True(t, bytes.HasSuffix(body, []byte{4<<3 | 2, 0}), "no data field in %x", body)
 }

@@ -357,3 +357,15 @@ func TestReconnectWhileConnectedStartsTheRecoveryTimeout(t *testing.T) {
 	require.Empty(t, kinds(h.advance(14*time.Minute-time.Nanosecond)), "the timeout runs from the Reconnect")
 	require.Equal(t, []CallbackKind{Shutdown}, kinds(h.advance(time.Nanosecond)))
 }
+
+// A framework message with no data is sent as an empty one: data is
+// required on both wires, and nil would not encode.
+func TestFrameworkMessageWithoutDataIsSentEmpty(t *testing.T) {
+	h := registered(t, testConfig())
+	out := h.step(SendMessage{})
+	require.NoError(t, out.Err)
+	require.Len(t, out.Calls, 1)
+	require.NotNil(t, out.Calls[0].Message.Data)
+	_, err := out.Calls[0].Marshal()
+	require.NoError(t, err)
+}

@@ -81,8 +81,12 @@ func (c *Core) sendMessage(in SendMessage, out *Output) {
 	case !c.connected():
 		out.Err = ErrNotConnected
 	default:
+		data := in.Data
+		if data == nil {
+			data = []byte{} // required on both wires: nil would not encode
+		}
 		call := c.call(executor.Call_MESSAGE)
-		call.Message = &executor.Call_Message{Data: in.Data}
+		call.Message = &executor.Call_Message{Data: data}
 		out.Calls = append(out.Calls, call)
 	}
 }
