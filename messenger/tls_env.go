@@ -21,6 +21,7 @@ type sslSettings struct {
 	requireClient bool
 	downgrade     bool
 	maxVersion    uint16
+	cipherSuites  []uint16 // TLS 1.2 suites from CIPHERS; nil after a problem
 }
 
 // readSSLEnv parses the SSL variables. needCert reports a missing
@@ -64,6 +65,7 @@ func readSSLEnv(getenv func(string) string, needCert bool) (sslSettings, error) 
 	if e.flag("ENABLE_TLS_V1_3") {
 		s.maxVersion = tls.VersionTLS13
 	}
+	s.cipherSuites = e.cipherSuites()
 	return s, errors.Join(e.problems...)
 }
 
@@ -105,6 +107,7 @@ func (s *sslSettings) client() *tls.Config {
 	cfg := &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		MaxVersion:         s.maxVersion,
+		CipherSuites:       s.cipherSuites,
 		RootCAs:            s.roots,
 		InsecureSkipVerify: !s.verifyServer, // as libprocess: verify only when asked
 	}
@@ -115,7 +118,7 @@ func (s *sslSettings) client() *tls.Config {
 }
 
 func (s *sslSettings) server() *tls.Config {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: s.maxVersion, ClientCAs: s.roots}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: s.maxVersion, CipherSuites: s.cipherSuites, ClientCAs: s.roots}
 	if s.cert != nil {
 		cfg.Certificates = []tls.Certificate{*s.cert}
 	}
@@ -130,6 +133,9 @@ func (s *sslSettings) server() *tls.Config {
 // getenv, or nil when SSL is not enabled. As libprocess, it verifies the
 // server's certificate only when asked (VERIFY_CERT, VERIFY_SERVER_CERT
 // since 1.10); a certificate and key, if given, are presented to servers.
+// Its TLS 1.2 cipher suites follow CIPHERS, OpenSSL's names translated to
+// Go's, and include by default the RSA key-exchange suites of libprocess's
+// default list, which Go no longer offers on its own.
 // Every problem is reported in one error, each by variable name.
 func ClientTLSFromEnv(getenv func(string) string) (*TLSConfig, error) {
 	s, err := readSSLEnv(getenv, false)
