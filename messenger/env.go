@@ -26,10 +26,12 @@ const (
 // REQUIRE_CLIENT_CERT (REQUIRE_CERT), SUPPORT_DOWNGRADE and ENABLE_TLS_V1_3
 // (TLS 1.2 only otherwise); each may also be spelled SSL_<name>. In a
 // build with the mesosshim_notls tag, SSL enabled is an error instead.
-// With LIBPROCESS_IP unset it binds every interface and advertises the
-// address hostIP returns (nil: the first IPv4 address of this host's name,
-// as libprocess resolves it). Every malformed variable is reported in one
-// error, each by name.
+// With LIBPROCESS_IP unset it binds every interface. When the address it
+// would advertise is the unspecified one (LIBPROCESS_IP unset or 0.0.0.0,
+// with no LIBPROCESS_ADVERTISE_IP, or LIBPROCESS_ADVERTISE_IP=0.0.0.0) it
+// advertises the address hostIP returns instead (nil: the first IPv4
+// address of this host's name, as libprocess resolves it). Every malformed
+// variable is reported in one error, each by name.
 func (c *Config) ApplyEnv(getenv func(string) string, hostIP func() (netip.Addr, error)) error {
 	var problems []error
 	ip := func(name string) netip.Addr {
@@ -69,15 +71,27 @@ func (c *Config) ApplyEnv(getenv func(string) string, hostIP func() (netip.Addr,
 	if err := c.applySSLEnv(getenv); err != nil {
 		problems = append(problems, err)
 	}
-	if len(problems) == 0 && !c.BindIP.IsValid() {
-		problems = append(problems, c.bindAnyAdvertiseHost(hostIP))
+	if len(problems) == 0 {
+		problems = append(problems, c.advertiseHostIfUnspecified(hostIP))
 	}
 	return errors.Join(problems...)
 }
 
-func (c *Config) bindAnyAdvertiseHost(hostIP func() (netip.Addr, error)) error {
-	c.BindIP = netip.IPv4Unspecified()
+// advertiseHostIfUnspecified binds every interface when no IP is given,
+// and replaces an unspecified advertised address with this host's: a UPID
+// must name an address peers can reach. An agent started with --ip=0.0.0.0
+// passes LIBPROCESS_IP=0.0.0.0 to its executors, and libprocess then binds
+// every interface and advertises the address of the host's name.
+func (c *Config) advertiseHostIfUnspecified(hostIP func() (netip.Addr, error)) error {
+	why := fmt.Sprintf("%s=%q", EnvIP, c.BindIP)
+	if !c.BindIP.IsValid() {
+		why, c.BindIP = EnvIP+" is unset", netip.IPv4Unspecified()
+	}
+	advertised := c.BindIP
 	if c.AdvertiseIP.IsValid() {
+		why, advertised = fmt.Sprintf("%s=%q", EnvAdvertiseIP, c.AdvertiseIP), c.AdvertiseIP
+	}
+	if !advertised.IsUnspecified() {
 		return nil
 	}
 	if hostIP == nil {
@@ -85,7 +99,7 @@ func (c *Config) bindAnyAdvertiseHost(hostIP func() (netip.Addr, error)) error {
 	}
 	a, err := hostIP()
 	if err != nil {
-		return fmt.Errorf("%s is unset and this host's address cannot be found (set %s or %s): %w", EnvIP, EnvIP, EnvAdvertiseIP, err)
+		return fmt.Errorf("%s and this host's address cannot be found to advertise instead (set %s, or %s to a specific address): %w", why, EnvAdvertiseIP, EnvIP, err)
 	}
 	c.AdvertiseIP = a
 	return nil

@@ -3,6 +3,7 @@ package messenger
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -49,7 +50,6 @@ func TestApplyEnvAcceptsEachWellFormedValue(t *testing.T) {
 		name, value string
 		check       func(t *testing.T, c Config)
 	}{
-		{EnvIP, "0.0.0.0", func(t *testing.T, c Config) { require.Equal(t, netip.IPv4Unspecified(), c.BindIP) }},
 		{EnvIP, "::ffff:10.1.2.3", func(t *testing.T, c Config) { require.Equal(t, netip.MustParseAddr("10.1.2.3"), c.BindIP) }},
 		{EnvPort, "0", func(t *testing.T, c Config) { require.Zero(t, c.BindPort) }},
 		{EnvPort, "65535", func(t *testing.T, c Config) { require.Equal(t, uint16(65535), c.BindPort) }},
@@ -118,6 +118,61 @@ func TestApplyEnvWithoutIPBindsEverywhereAndAdvertisesTheHostIP(t *testing.T) {
 	require.Equal(t, netip.IPv4Unspecified(), c.BindIP)
 	require.Equal(t, netip.MustParseAddr("192.0.2.7"), c.AdvertiseIP)
 	require.Equal(t, 1, calls)
+}
+
+// hostIPIs is a hostIP returning a, counting its calls in *calls.
+func hostIPIs(a string, calls *int) func() (netip.Addr, error) {
+	return func() (netip.Addr, error) {
+		*calls++
+		return netip.MustParseAddr(a), nil
+	}
+}
+
+func TestApplyEnvAdvertisesTheHostIPInsteadOfTheUnspecifiedAddress(t *testing.T) {
+	cases := []struct {
+		env             env
+		bind, advertise string
+	}{
+		{env{EnvIP: "0.0.0.0"}, "0.0.0.0", "192.0.2.7"},
+		{env{EnvIP: "::ffff:0.0.0.0"}, "0.0.0.0", "192.0.2.7"},
+		{env{EnvIP: "::"}, "::", "192.0.2.7"},
+		{env{EnvIP: "127.0.0.1", EnvAdvertiseIP: "0.0.0.0"}, "127.0.0.1", "192.0.2.7"},
+		{env{EnvAdvertiseIP: "0.0.0.0"}, "0.0.0.0", "192.0.2.7"},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.env), func(t *testing.T) {
+			calls := 0
+			var c Config
+			require.NoError(t, c.ApplyEnv(tc.env.get, hostIPIs("192.0.2.7", &calls)))
+			require.Equal(t, netip.MustParseAddr(tc.bind), c.BindIP)
+			require.Equal(t, netip.MustParseAddr(tc.advertise), c.AdvertiseIP)
+			require.Equal(t, 1, calls)
+		})
+	}
+}
+
+func TestApplyEnvWithTheUnspecifiedIPKeepsAnAdvertisedIP(t *testing.T) {
+	var c Config
+	require.NoError(t, c.ApplyEnv(env{EnvIP: "0.0.0.0", EnvAdvertiseIP: "10.9.8.7"}.get, hostIPNotCalled(t)))
+	require.Equal(t, netip.IPv4Unspecified(), c.BindIP)
+	require.Equal(t, netip.MustParseAddr("10.9.8.7"), c.AdvertiseIP)
+}
+
+func TestApplyEnvFailsNamingTheUnspecifiedVariableWhenTheHostIPIsUnknown(t *testing.T) {
+	cause := errors.New("no such host")
+	cases := []struct {
+		env  env
+		want string
+	}{
+		{env{EnvIP: "0.0.0.0"}, `LIBPROCESS_IP="0.0.0.0" and this host's address cannot be found`},
+		{env{EnvIP: "127.0.0.1", EnvAdvertiseIP: "0.0.0.0"}, `LIBPROCESS_ADVERTISE_IP="0.0.0.0" and this host's address cannot be found`},
+	}
+	for _, tc := range cases {
+		var c Config
+		err := c.ApplyEnv(tc.env.get, func() (netip.Addr, error) { return netip.Addr{}, cause })
+		require.ErrorIs(t, err, cause)
+		require.ErrorContains(t, err, tc.want)
+	}
 }
 
 func TestApplyEnvWithoutIPKeepsAnAdvertisedIP(t *testing.T) {
@@ -202,6 +257,25 @@ func TestMessengerFromEnvWithoutIPAdvertisesTheHostIP(t *testing.T) {
 	got := in.next(t)
 	require.Equal(t, agent.UPID(), got.From)
 	require.Equal(t, "x", string(got.Body))
+}
+
+// TestMessengerFromEnvWithTheUnspecifiedIPAdvertisesTheHostIP starts a
+// messenger from the environment an agent started with --ip=0.0.0.0 gives
+// its executors.
+func TestMessengerFromEnvWithTheUnspecifiedIPAdvertisesTheHostIP(t *testing.T) {
+	in := newInbox()
+	cfg := in.config("executor(1)")
+	calls := 0
+	require.NoError(t, cfg.ApplyEnv(env{EnvIP: "0.0.0.0", EnvPort: "0"}.get, hostIPIs("127.0.0.1", &calls)))
+	m := startMessenger(t, cfg)
+	bound, err := netip.ParseAddrPort(m.Addr().String())
+	require.NoError(t, err)
+	require.True(t, bound.Addr().IsUnspecified(), "bound to %s", bound)
+	require.Equal(t, upid.MustParse(fmt.Sprintf("executor(1)@127.0.0.1:%d", bound.Port())), m.UPID())
+
+	agent := startMessenger(t, newInbox().config("slave(1)"))
+	require.NoError(t, agent.Send(Message{To: m.UPID(), Name: "mesos.internal.X", Body: []byte("x")}))
+	require.Equal(t, "x", string(in.next(t).Body))
 }
 
 func TestMessengerRefusesToAdvertiseTheUnspecifiedAddress(t *testing.T) {

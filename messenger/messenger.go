@@ -59,7 +59,7 @@ type Config struct {
 	BindPort uint16
 	// AdvertiseIP and AdvertisePort, when set, replace the bound address in
 	// this process's UPID (LIBPROCESS_ADVERTISE_IP/_PORT). An unspecified
-	// BindIP (0.0.0.0) needs an AdvertiseIP: see AddressFromEnv.
+	// BindIP (0.0.0.0) needs an AdvertiseIP: see ApplyEnv.
 	AdvertiseIP   netip.Addr
 	AdvertisePort uint16
 	// Listener, when not nil, is used instead of binding BindIP:BindPort.
