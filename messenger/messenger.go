@@ -154,6 +154,7 @@ type Messenger struct {
 
 	mu       sync.Mutex
 	closed   bool
+	done     chan struct{}    // closed by Close, to end the accept loop's waits
 	peers    map[string]*peer // current outgoing connection per address
 	conns    map[net.Conn]*inbound
 	pending  int                // conns that have not delivered a message yet
@@ -180,6 +181,7 @@ func New(cfg Config) (*Messenger, error) {
 		cfg:      cfg,
 		self:     self,
 		ln:       ln,
+		done:     make(chan struct{}),
 		peers:    make(map[string]*peer),
 		conns:    make(map[net.Conn]*inbound),
 		draining: make(map[*peer]struct{}),
@@ -300,6 +302,7 @@ func (m *Messenger) Close() error {
 		return nil
 	}
 	m.closed = true
+	close(m.done)
 	err := m.ln.Close()
 	for c := range m.conns {
 		c.Close()

@@ -19,27 +19,51 @@ const (
 	writeBufferBytes = 4 << 10
 )
 
+// acceptRetry bounds the wait after a failed accept: it starts at min,
+// doubles with each further failure up to max, and starts over after a
+// success, as net/http's server does. A failure such as EMFILE lasts until
+// a descriptor is freed; retrying at once would spin, and giving up would
+// leave the executor deaf to its agent for good. libprocess also logs a
+// failed accept and accepts again.
+var acceptRetry = struct{ min, max time.Duration }{5 * time.Millisecond, time.Second}
+
+// acceptLoop accepts connections until the messenger is closed.
 func (m *Messenger) acceptLoop() {
 	defer m.wg.Done()
+	retry, delay := acceptRetry, time.Duration(0)
 	for {
 		c, err := m.ln.Accept()
 		if err != nil {
 			if m.isClosed() {
 				return
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			delay = min(max(2*delay, retry.min), retry.max)
+			logging.Warningf("messenger: %s: accept failed, retrying in %v: %v", m.self, delay, err)
+			if !m.waitUnlessClosed(delay) {
+				return
 			}
-			logging.Errorf("messenger: %s: accept failed, no longer receiving: %v", m.self, err)
-			return
+			continue
 		}
+		delay = 0
 		in, ok := m.track(c)
 		if !ok {
 			c.Close()
 			return
 		}
 		go m.serve(in)
+	}
+}
+
+// waitUnlessClosed waits for d, or until the messenger is closed: it reports
+// whether the messenger is still open.
+func (m *Messenger) waitUnlessClosed(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-m.done:
+		return false
 	}
 }
 
