@@ -109,3 +109,16 @@ func TestMessengerCloseEndsTheWaitAfterAFailedAccept(t *testing.T) {
 		t.Fatal("Close waited for the retry after a failed accept")
 	}
 }
+
+// A Config.Listener closed by its owner will not accept again: the loop
+// says so once and ends, instead of retrying every second until Close.
+func TestListenerClosedByItsOwnerEndsReceivingWithOneError(t *testing.T) {
+	logs := captureLogs(t)
+	ln := newFailingListener(t)
+	cfg := newInbox().config("executor(1)")
+	cfg.Listener = ln
+	startMessenger(t, cfg)
+	require.NoError(t, ln.Listener.Close())
+	logs.wait(t, "listener closed, no longer receiving")
+	require.Empty(t, acceptFailures(logs), "no retry of a closed listener")
+}

@@ -37,6 +37,11 @@ func (m *Messenger) acceptLoop() {
 			if m.isClosed() {
 				return
 			}
+			if errors.Is(err, net.ErrClosed) {
+				// A Config.Listener closed by its owner: nothing to wait for.
+				logging.Errorf("messenger: %s: listener closed, no longer receiving: %v", m.self, err)
+				return
+			}
 			delay = min(max(2*delay, retry.min), retry.max)
 			logging.Warningf("messenger: %s: accept failed, retrying in %v: %v", m.self, delay, err)
 			if !m.waitUnlessClosed(delay) {
