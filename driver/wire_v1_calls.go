@@ -358,12 +358,12 @@ func (w *httpWire) answered(conn *callsConn, r httppipe.Result) (time.Time, bool
 	qc := q.calls[q.next]
 	w.mu.Unlock()
 	retry := w.judge(qc.what, r.Response.Status, r.Response.Body)
-	return w.apply(conn, retry, r.Response)
+	return w.apply(conn, retry, r.Response, qc.what.typ)
 }
 
 // apply moves the queue on after the answer to its oldest outstanding
-// call.
-func (w *httpWire) apply(conn *callsConn, retry bool, resp httppipe.Response) (time.Time, bool) {
+// call, of type typ.
+func (w *httpWire) apply(conn *callsConn, retry bool, resp httppipe.Response, typ executor.Call_Type) (time.Time, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	q := &w.calls
@@ -378,7 +378,10 @@ func (w *httpWire) apply(conn *callsConn, retry bool, resp httppipe.Response) (t
 		conn.warm = false
 	} else {
 		q.settle()
-		conn.warm = conn.warm || resp.Status == 202
+		// A 202 shows the agent past recovery, so that calls may be
+		// pipelined, except to a HEARTBEAT, which an agent accepts before
+		// it checks whether it is still recovering (slave/http.cpp).
+		conn.warm = conn.warm || (resp.Status == 202 && typ != executor.Call_HEARTBEAT)
 	}
 	pause := time.Time{}
 	if q.retrying && q.outstanding() == 0 {

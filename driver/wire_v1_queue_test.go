@@ -5,7 +5,10 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/internal/httppipe"
 )
 
 // A steady stream of calls, settled as they are answered, goes through one
@@ -57,4 +60,26 @@ func TestTheCallQueueSettlesBehindRetries(t *testing.T) {
 	require.Equal(t, []string{"0", "1", "3"}, left[:3])
 	require.Len(t, left, 39)
 	require.Nil(t, q.calls[:40][39].body, "the slot freed at the end still holds a call")
+}
+
+// Calls are pipelined only once the agent has accepted one past its
+// recovery. It accepts a HEARTBEAT while still recovering (and refuses an
+// UPDATE with 503 then), so a HEARTBEAT's 202 leaves the connection cold:
+// otherwise updates pipelined behind it could be refused and accepted out
+// of order as recovery ends between them.
+func TestAHeartbeatAcceptedDoesNotWarmTheCallsConnection(t *testing.T) {
+	w := &httpWire{}
+	conn := &callsConn{}
+	w.calls.conn = conn
+	answer := func(typ executor.Call_Type) {
+		w.calls.push(queuedCall{what: callName{typ: typ}})
+		w.calls.sent++
+		w.apply(conn, false, httppipe.Response{Status: 202}, typ)
+	}
+	answer(executor.Call_HEARTBEAT)
+	require.False(t, conn.warm, "a HEARTBEAT's 202 says nothing of recovery")
+	require.Equal(t, 1, w.calls.room(), "one call at a time on a cold connection")
+	answer(executor.Call_UPDATE)
+	require.True(t, conn.warm, "an UPDATE's 202 does")
+	require.Equal(t, callsWindow, w.calls.room())
 }
