@@ -109,7 +109,9 @@ type Config struct {
 	// unreachable, as when its host goes silent without closing the
 	// sockets: the driver drops both connections and handles the loss as
 	// a broken event stream (Disconnected, then a new subscription with the
-	// unacknowledged updates). Zero: 10 s.
+	// unacknowledged updates), checkpointing or not: a slow agent takes the
+	// executor back, and without checkpointing a failed new subscription
+	// shuts the executor down. Zero: 10 s.
 	CallTimeout time.Duration
 	// MaxEventBytes bounds one v1 event. Zero: 256 MiB.
 	MaxEventBytes int

@@ -18,7 +18,8 @@ import (
 //     before it, except Error and Shutdown when registration fails.
 //   - After a lost connection to the agent, Disconnected is called exactly
 //     once; then either Reregistered (the agent came back) or Shutdown (it did
-//     not, or checkpointing is off).
+//     not, or checkpointing is off and the connection closed: on v1 an agent
+//     that only went silent is asked again, see Config.CallTimeout).
 //   - A callback that panics is reported through Error and aborts the driver.
 //   - A callback that blocks holds back every later callback, not the wire:
 //     messages keep being received and acknowledged meanwhile.

@@ -21,6 +21,10 @@
 //	                  ▼
 //	             Terminate (the driver ends the process group)
 //
+// Without checkpointing, a loss on v1 that is only silence (calls
+// unanswered, no SUBSCRIBED) goes to Disconnected too and subscribes again
+// once: a slow agent takes the executor back, a failure shuts down.
+//
 // SHUTDOWN from the agent leads to ShuttingDown from anywhere; Stop and
 // Abort end the driver from any state. The driver stays DRIVER_RUNNING
 // while shutting down, so the executor can still send its final updates.
