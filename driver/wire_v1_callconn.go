@@ -51,7 +51,9 @@ func newCallsTarget(endpoint string, tlsCfg *tlsopt.Config, codec httpapi.Codec,
 		}
 	}
 	host, _, _ := net.SplitHostPort(t.addr)
-	t.tls = tlsopt.ForHost(tlsCfg, host) // as net/http: the certificate is checked against the host dialled
+	// As net/http, with the host dialled as ServerName; the check of the
+	// agent's certificate learns it from there, an IP address included.
+	t.tls = tlsopt.ForHost(tlsCfg, host)
 	return t, nil
 }
 

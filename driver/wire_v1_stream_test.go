@@ -52,6 +52,7 @@ func newStreamWire(t *testing.T, endpoint string, env map[string]string) *stream
 // checks the answer's Content-Type and reads its events as they come.
 func TestSubscriptionStreamTLSAndRequest(t *testing.T) {
 	needTLS(t)
+	reverseDNS(t, tlsopt.Hosts{"127.0.0.1": {"example.com"}})
 	event, err := httpapi.Protobuf.EncodeEvent(&executor.Event{Type: executor.Event_MESSAGE,
 		Message: &executor.Event_Message{Data: []byte("hello")}})
 	require.NoError(t, err)

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mesos-shim/executor/internal/tlsopt"
 )
 
 // sslSettings is what the SSL variables ask for.
@@ -19,6 +21,8 @@ type sslSettings struct {
 	roots         *x509.CertPool   // nil: the system's
 	verifyServer  bool
 	requireClient bool
+	scheme        string // HOSTNAME_VALIDATION_SCHEME: tlsopt.SchemeLegacy or SchemeOpenSSL
+	verifyIPAdd   bool
 	downgrade     bool
 	maxVersion    uint16
 	cipherSuites  []uint16 // TLS 1.2 suites from CIPHERS; nil after a problem
@@ -60,6 +64,8 @@ func readSSLEnv(getenv func(string) string, needCert bool) (sslSettings, error) 
 	s.roots = e.caPool(caFile, caFileName, caDir, caDirName)
 	s.verifyServer = e.flag("VERIFY_SERVER_CERT", "VERIFY_CERT")
 	s.requireClient = e.flag("REQUIRE_CLIENT_CERT", "REQUIRE_CERT")
+	s.scheme = e.scheme()
+	s.verifyIPAdd = e.flag("VERIFY_IPADD")
 	s.downgrade = e.flag("SUPPORT_DOWNGRADE")
 	s.maxVersion = tls.VersionTLS12 // libprocess enables only TLS 1.2 by default
 	if e.flag("ENABLE_TLS_V1_3") {
@@ -103,16 +109,40 @@ func (e *sslEnv) caPool(file, fileName, dir, dirName string) *x509.CertPool {
 	return pool
 }
 
+// scheme reads HOSTNAME_VALIDATION_SCHEME, which libprocess takes as
+// written: "legacy" (the default) or "openssl".
+func (e *sslEnv) scheme() string {
+	v, name := e.lookup("HOSTNAME_VALIDATION_SCHEME")
+	switch v {
+	case "":
+		return tlsopt.SchemeLegacy
+	case tlsopt.SchemeLegacy, tlsopt.SchemeOpenSSL:
+		return v
+	}
+	e.problems = append(e.problems, fmt.Errorf("%s=%q is neither %q nor %q", name, v, tlsopt.SchemeLegacy, tlsopt.SchemeOpenSSL))
+	return tlsopt.SchemeLegacy
+}
+
+// peerCheck is how libprocess would verify a peer's certificate.
+func (s *sslSettings) peerCheck() *tlsopt.PeerCheck {
+	return &tlsopt.PeerCheck{Roots: s.roots, Scheme: s.scheme, VerifyIPAdd: s.verifyIPAdd, RequireClientCert: s.requireClient}
+}
+
 func (s *sslSettings) client() *tls.Config {
 	cfg := &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		MaxVersion:         s.maxVersion,
 		CipherSuites:       s.cipherSuites,
 		RootCAs:            s.roots,
-		InsecureSkipVerify: !s.verifyServer, // as libprocess: verify only when asked
+		InsecureSkipVerify: true, // as libprocess: verify only when asked
 	}
 	if s.cert != nil {
 		cfg.Certificates = []tls.Certificate{*s.cert}
+	}
+	if s.verifyServer {
+		// By libprocess's rules, not crypto/tls's: the agent's certificate
+		// need not name the IP address dialled.
+		return s.peerCheck().Client(cfg)
 	}
 	return cfg
 }
@@ -132,7 +162,14 @@ func (s *sslSettings) server() *tls.Config {
 // connect, from the LIBPROCESS_SSL_* (or SSL_*) variables read through
 // getenv, or nil when SSL is not enabled. As libprocess, it verifies the
 // server's certificate only when asked (VERIFY_CERT, VERIFY_SERVER_CERT
-// since 1.10); a certificate and key, if given, are presented to servers.
+// since 1.10), and then by libprocess's rules (tlsopt.PeerCheck):
+// HOSTNAME_VALIDATION_SCHEME "legacy", the default, matches the name a
+// reverse lookup of the server's address finds, and its address only with
+// VERIFY_IPADD; "openssl" matches the host name dialled, or the address
+// with VERIFY_IPADD. The messenger's and the driver's connections tell the
+// check the host dialled; other dialers (net/http) hide an IP address
+// from it, and under the legacy scheme it then checks the chain alone.
+// A certificate and key, if given, are presented to servers.
 // Its TLS 1.2 cipher suites follow CIPHERS, OpenSSL's names translated to
 // Go's, and include by default the RSA key-exchange suites of libprocess's
 // default list, which Go no longer offers on its own.

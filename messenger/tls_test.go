@@ -19,15 +19,37 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/internal/tlsopt"
 )
 
-// testPKI is a throwaway CA and a leaf for 127.0.0.1 it signed, as PEM files.
+// The peers of these tests are all at 127.0.0.1, which reverse lookups
+// for libprocess's legacy hostname validation find as localhost here,
+// whatever the machine's resolver would say.
+func init() { tlsopt.SetResolver(tlsopt.Hosts{"127.0.0.1": {"localhost"}}) }
+
+// reverseDNS makes hosts answer the lookups of certificate verification
+// until the test ends.
+func reverseDNS(t *testing.T, hosts tlsopt.Hosts) {
+	previous := tlsopt.SetResolver(hosts)
+	t.Cleanup(func() { tlsopt.SetResolver(previous) })
+}
+
+// testPKI is a throwaway CA and a leaf it signed, as PEM files.
 type testPKI struct {
 	caFile, certFile, keyFile string
 	ca                        *x509.Certificate
 }
 
+// newTestPKI makes a leaf for localhost at 127.0.0.1, named so both as a
+// DNS name and an IP address, with 127.0.0.1 as its common name.
 func newTestPKI(t *testing.T, name string) testPKI {
+	t.Helper()
+	return newTestPKINamed(t, name, pkix.Name{CommonName: "127.0.0.1"}, []string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)})
+}
+
+// newTestPKINamed makes a leaf with the names given.
+func newTestPKINamed(t *testing.T, name string, subject pkix.Name, dnsNames []string, ips []net.IP) testPKI {
 	t.Helper()
 	dir := t.TempDir()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -44,9 +66,9 @@ func newTestPKI(t *testing.T, name string) testPKI {
 	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
 	leafTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		SerialNumber: big.NewInt(2), Subject: subject,
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames: dnsNames, IPAddresses: ips,
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
@@ -148,6 +170,59 @@ func TestTLSWrongCAFailsTheLink(t *testing.T) {
 	require.NoError(t, exec.Send(Message{To: agent.UPID(), Name: "never"}))
 	require.Equal(t, agent.UPID(), execBox.nextExit(t))
 	require.Contains(t, agentBox.nextRejection(t).Reason, "bad certificate", "the client refused the agent's certificate")
+	requireNothingDelivered(t, agentBox)
+}
+
+// The executor verifies the agent's certificate as libprocess does, by
+// the name a reverse lookup of the agent's address finds (the legacy
+// scheme, the default), not by the address dialled: a certificate that
+// names only localhost is good for an agent at 127.0.0.1 found as
+// localhost, not for one found under another name.
+func TestTLSVerifiesTheAgentByTheNameItsAddressHas(t *testing.T) {
+	pki := newTestPKINamed(t, "test", pkix.Name{CommonName: "agent"}, []string{"localhost"}, nil)
+	for _, found := range []string{"localhost", "other.example"} {
+		t.Run(found, func(t *testing.T) {
+			reverseDNS(t, tlsopt.Hosts{"127.0.0.1": {found}})
+			requireLink(t, found == "localhost", pki.env("LIBPROCESS_SSL_REQUIRE_CLIENT_CERT", "false"), pki.env())
+		})
+	}
+}
+
+// With VERIFY_IPADD the agent's address may match an IP address the
+// certificate names, when the name found does not match.
+func TestTLSVerifyIPAddAcceptsTheAgentsAddress(t *testing.T) {
+	pki := newTestPKINamed(t, "test", pkix.Name{CommonName: "agent"}, []string{"agent.example"}, []net.IP{net.IPv4(127, 0, 0, 1)})
+	reverseDNS(t, tlsopt.Hosts{"127.0.0.1": {"other.example"}})
+	agentEnv := pki.env("LIBPROCESS_SSL_REQUIRE_CLIENT_CERT", "false")
+	requireLink(t, false, agentEnv, pki.env())
+	requireLink(t, true, agentEnv, pki.env("LIBPROCESS_SSL_VERIFY_IPADD", "true"))
+}
+
+// The openssl scheme matches the address dialled, an agent's UPID holding
+// no host name, and only with VERIFY_IPADD.
+func TestTLSOpenSSLSchemeMatchesTheAddressDialled(t *testing.T) {
+	pki := newTestPKI(t, "test")
+	agentEnv := pki.env("LIBPROCESS_SSL_REQUIRE_CLIENT_CERT", "false")
+	requireLink(t, false, agentEnv, pki.env("LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME", "openssl"))
+	requireLink(t, true, agentEnv, pki.env("LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME", "openssl", "LIBPROCESS_SSL_VERIFY_IPADD", "1"))
+}
+
+// requireLink links an executor with execEnv to an agent with agentEnv,
+// and sends it a message, which arrives if ok; else the link breaks, the
+// agent told that the executor refused its certificate.
+func requireLink(t *testing.T, ok bool, agentEnv, execEnv map[string]string) {
+	t.Helper()
+	agentBox, execBox := newInbox(), newInbox()
+	agent := startMessenger(t, tlsConfig(t, agentBox, "slave(1)", agentEnv))
+	exec := startMessenger(t, tlsConfig(t, execBox, "executor(1)", execEnv))
+	require.NoError(t, exec.Link(agent.UPID()))
+	require.NoError(t, exec.Send(Message{To: agent.UPID(), Name: "hello"}))
+	if ok {
+		require.Equal(t, "hello", agentBox.next(t).Name)
+		return
+	}
+	require.Equal(t, agent.UPID(), execBox.nextExit(t))
+	require.Contains(t, agentBox.nextRejection(t).Reason, "bad certificate")
 	requireNothingDelivered(t, agentBox)
 }
 
@@ -275,7 +350,8 @@ func TestApplyEnvReadsTheSSLVariables(t *testing.T) {
 		require.Equal(t, tls.RequireAndVerifyClientCert, c.TLS.ClientAuth, name)
 		require.Equal(t, uint16(tls.VersionTLS13), c.TLS.MaxVersion, name)
 		require.NotNil(t, c.ClientTLS, name)
-		require.False(t, c.ClientTLS.InsecureSkipVerify, name)
+		require.True(t, c.ClientTLS.InsecureSkipVerify, "%s: crypto/tls's check is replaced", name)
+		require.NotNil(t, c.ClientTLS.VerifyConnection, "%s: by libprocess's", name)
 		require.Len(t, c.ClientTLS.Certificates, 1, name)
 		require.Equal(t, uint16(tls.VersionTLS13), c.ClientTLS.MaxVersion, name)
 		require.True(t, c.AcceptPlaintext, name)
@@ -295,6 +371,7 @@ func TestApplyEnvReadsTheSSLVariables(t *testing.T) {
 	require.Equal(t, uint16(tls.VersionTLS12), c.ClientTLS.MaxVersion)
 	require.Equal(t, tls.NoClientCert, c.TLS.ClientAuth)
 	require.True(t, c.ClientTLS.InsecureSkipVerify)
+	require.Nil(t, c.ClientTLS.VerifyConnection)
 	require.False(t, c.AcceptPlaintext)
 	require.Equal(t, netip.MustParseAddr("127.0.0.1"), c.BindIP)
 }
@@ -307,8 +384,10 @@ func TestApplyEnvReportsSSLProblemsByName(t *testing.T) {
 
 	err = c.ApplyEnv(getenvFrom(map[string]string{"LIBPROCESS_IP": "nope", "SSL_ENABLED": "1",
 		"SSL_CERT_FILE": "/nonexistent.pem", "SSL_KEY_FILE": "/nonexistent.key",
-		"LIBPROCESS_SSL_CA_DIR": "/nonexistent", "LIBPROCESS_SSL_VERIFY_CERT": "maybe"}), nil)
-	for _, name := range []string{"LIBPROCESS_IP", "SSL_CERT_FILE", "SSL_KEY_FILE", "LIBPROCESS_SSL_CA_DIR", "LIBPROCESS_SSL_VERIFY_CERT"} {
+		"LIBPROCESS_SSL_CA_DIR": "/nonexistent", "LIBPROCESS_SSL_VERIFY_CERT": "maybe",
+		"SSL_HOSTNAME_VALIDATION_SCHEME": "OpenSSL", "LIBPROCESS_SSL_VERIFY_IPADD": "sometimes"}), nil)
+	for _, name := range []string{"LIBPROCESS_IP", "SSL_CERT_FILE", "SSL_KEY_FILE", "LIBPROCESS_SSL_CA_DIR", "LIBPROCESS_SSL_VERIFY_CERT",
+		"SSL_HOSTNAME_VALIDATION_SCHEME", "LIBPROCESS_SSL_VERIFY_IPADD"} {
 		require.ErrorContains(t, err, name)
 	}
 	require.Nil(t, c.TLS, "no TLS config from a broken environment")

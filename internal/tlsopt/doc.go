@@ -12,6 +12,10 @@
 // run handshakes. In a mesosshim_notls build Config is an empty
 // placeholder, Available is false, and every handshake fails with
 // ErrUnavailable; the callers refuse TLS settings before it comes to that.
+//
+// PeerCheck, in the default build, verifies certificates by libprocess's
+// rules rather than crypto/tls's; its lookups go through a Resolver, which
+// needs no TLS and so exists in both builds.
 package tlsopt
 
 import "errors"

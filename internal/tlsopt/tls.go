@@ -47,12 +47,22 @@ func Transport(nc net.Conn) net.Conn {
 
 // ForHost returns cfg for dialling host, as net/http does: a copy whose
 // ServerName is host when cfg names no server, so that the certificate is
-// checked against the host dialled. A nil cfg stays nil.
+// checked against the host dialled. A nil cfg stays nil. The copy's
+// VerifyConnection, if any, sees host as ServerName even when it is an IP
+// address, which crypto/tls leaves out: PeerCheck needs the address.
 func ForHost(cfg *Config, host string) *Config {
 	if cfg == nil || cfg.ServerName != "" {
 		return cfg
 	}
 	c := cfg.Clone()
 	c.ServerName = host
+	if verify := cfg.VerifyConnection; verify != nil {
+		c.VerifyConnection = func(cs tls.ConnectionState) error {
+			if cs.ServerName == "" {
+				cs.ServerName = host
+			}
+			return verify(cs)
+		}
+	}
 	return c
 }
