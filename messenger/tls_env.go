@@ -62,8 +62,10 @@ func readSSLEnv(getenv func(string) string, needCert bool) (sslSettings, error) 
 	caFile, caFileName := e.lookup("CA_FILE")
 	caDir, caDirName := e.lookup("CA_DIR")
 	s.roots = e.caPool(caFile, caFileName, caDir, caDirName)
-	s.verifyServer = e.flag("VERIFY_SERVER_CERT", "VERIFY_CERT")
 	s.requireClient = e.flag("REQUIRE_CLIENT_CERT", "REQUIRE_CERT")
+	// libprocess has always made requiring client certificates imply
+	// verifying servers' as well.
+	s.verifyServer = e.flag("VERIFY_SERVER_CERT", "VERIFY_CERT") || s.requireClient
 	s.scheme = e.scheme()
 	s.verifyIPAdd = e.flag("VERIFY_IPADD")
 	s.downgrade = e.flag("SUPPORT_DOWNGRADE")
@@ -162,7 +164,8 @@ func (s *sslSettings) server() *tls.Config {
 // connect, from the LIBPROCESS_SSL_* (or SSL_*) variables read through
 // getenv, or nil when SSL is not enabled. As libprocess, it verifies the
 // server's certificate only when asked (VERIFY_CERT, VERIFY_SERVER_CERT
-// since 1.10), and then by libprocess's rules (tlsopt.PeerCheck):
+// since 1.10, or REQUIRE_CERT, REQUIRE_CLIENT_CERT, which imply it), and
+// then by libprocess's rules (tlsopt.PeerCheck):
 // HOSTNAME_VALIDATION_SCHEME "legacy", the default, matches the name a
 // reverse lookup of the server's address finds, and its address only with
 // VERIFY_IPADD; "openssl" matches the host name dialled, or the address

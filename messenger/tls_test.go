@@ -376,6 +376,19 @@ func TestApplyEnvReadsTheSSLVariables(t *testing.T) {
 	require.Equal(t, netip.MustParseAddr("127.0.0.1"), c.BindIP)
 }
 
+// As libprocess, requiring clients' certificates implies verifying
+// servers', under either name.
+func TestRequireClientCertImpliesVerifyServerCert(t *testing.T) {
+	for _, name := range []string{"LIBPROCESS_SSL_REQUIRE_CLIENT_CERT", "SSL_REQUIRE_CERT"} {
+		cfg, err := ClientTLSFromEnv(getenvFrom(map[string]string{"LIBPROCESS_SSL_ENABLED": "1", name: "1"}))
+		require.NoError(t, err)
+		require.NotNil(t, cfg.VerifyConnection, name)
+	}
+	cfg, err := ClientTLSFromEnv(getenvFrom(map[string]string{"LIBPROCESS_SSL_ENABLED": "1", "LIBPROCESS_SSL_REQUIRE_CLIENT_CERT": "0"}))
+	require.NoError(t, err)
+	require.Nil(t, cfg.VerifyConnection)
+}
+
 func TestApplyEnvReportsSSLProblemsByName(t *testing.T) {
 	var c Config
 	err := c.ApplyEnv(getenvFrom(map[string]string{"LIBPROCESS_IP": "127.0.0.1", "LIBPROCESS_SSL_ENABLED": "1"}), nil)
