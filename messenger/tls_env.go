@@ -155,7 +155,9 @@ func (s *sslSettings) server() *tls.Config {
 		cfg.Certificates = []tls.Certificate{*s.cert}
 	}
 	if s.requireClient {
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+		// By libprocess's rules, which match the client's certificate
+		// against the name of its address under the legacy scheme.
+		return s.peerCheck().Server(cfg)
 	}
 	return cfg
 }

@@ -207,6 +207,37 @@ func TestTLSOpenSSLSchemeMatchesTheAddressDialled(t *testing.T) {
 	requireLink(t, true, agentEnv, pki.env("LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME", "openssl", "LIBPROCESS_SSL_VERIFY_IPADD", "1"))
 }
 
+// Requiring client certificates, the agent (any libprocess server) matches
+// the executor's certificate against the name a reverse lookup of its
+// address finds, under the legacy scheme; under the openssl scheme the
+// chain is enough.
+func TestTLSRequireClientCertMatchesTheClientsName(t *testing.T) {
+	pki := newTestPKINamed(t, "test", pkix.Name{CommonName: "executor"}, []string{"localhost"}, nil)
+	agentEnv := pki.env()
+	execEnv := pki.env("LIBPROCESS_SSL_VERIFY_SERVER_CERT", "false", "LIBPROCESS_SSL_REQUIRE_CLIENT_CERT", "false")
+	requireAccepted(t, true, agentEnv, execEnv)
+	reverseDNS(t, tlsopt.Hosts{"127.0.0.1": {"other.example"}})
+	requireAccepted(t, false, agentEnv, execEnv)
+	requireAccepted(t, true, pki.env("LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME", "openssl"), execEnv)
+}
+
+// requireAccepted sends a message from an executor with execEnv to an
+// agent with agentEnv, which the agent accepts if ok, or else refuses for
+// the executor's certificate.
+func requireAccepted(t *testing.T, ok bool, agentEnv, execEnv map[string]string) {
+	t.Helper()
+	agentBox, execBox := newInbox(), newInbox()
+	agent := startMessenger(t, tlsConfig(t, agentBox, "slave(1)", agentEnv))
+	exec := startMessenger(t, tlsConfig(t, execBox, "executor(1)", execEnv))
+	require.NoError(t, exec.Send(Message{To: agent.UPID(), Name: "hello"}))
+	if ok {
+		require.Equal(t, "hello", agentBox.next(t).Name)
+		return
+	}
+	require.Contains(t, agentBox.nextRejection(t).Reason, `does not name host name "other.example"`)
+	requireNothingDelivered(t, agentBox)
+}
+
 // requireLink links an executor with execEnv to an agent with agentEnv,
 // and sends it a message, which arrives if ok; else the link breaks, the
 // agent told that the executor refused its certificate.
@@ -347,7 +378,8 @@ func TestApplyEnvReadsTheSSLVariables(t *testing.T) {
 		require.NoError(t, c.ApplyEnv(getenvFrom(env), nil), name)
 		require.NotNil(t, c.TLS, name)
 		require.Len(t, c.TLS.Certificates, 1, name)
-		require.Equal(t, tls.RequireAndVerifyClientCert, c.TLS.ClientAuth, name)
+		require.Equal(t, tls.RequireAnyClientCert, c.TLS.ClientAuth, "%s: crypto/tls's check is replaced", name)
+		require.NotNil(t, c.TLS.GetConfigForClient, "%s: by libprocess's", name)
 		require.Equal(t, uint16(tls.VersionTLS13), c.TLS.MaxVersion, name)
 		require.NotNil(t, c.ClientTLS, name)
 		require.True(t, c.ClientTLS.InsecureSkipVerify, "%s: crypto/tls's check is replaced", name)

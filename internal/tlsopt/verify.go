@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"time"
 )
@@ -83,6 +84,54 @@ func (p PeerCheck) verifyServer(cs tls.ConnectionState) error {
 		ip = p.forward(ctx, name) // the address libprocess would have connected to
 	}
 	return p.legacyNames(ctx, leaf, ip, name)
+}
+
+// Server returns a copy of cfg that requires a certificate of every
+// client and checks it by p: the chain against Roots, then under the
+// legacy scheme the name a reverse lookup of the client's address finds
+// (an unknown name fails); the openssl scheme matches no name on this
+// side.
+func (p *PeerCheck) Server(cfg *Config) *Config {
+	check := *p
+	check.RequireClientCert = true // a server checks clients only then
+	c := cfg.Clone()
+	c.ClientCAs = check.Roots
+	// VerifyConnection replaces crypto/tls's check of the chain.
+	c.ClientAuth = tls.RequireAnyClientCert
+	c.VerifyConnection = check.clientVerifier(netip.Addr{})
+	c.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		// The check needs the client's address, which only this hook sees.
+		peer := c.Clone()
+		peer.GetConfigForClient = nil
+		peer.VerifyConnection = check.clientVerifier(remoteIP(hello.Conn))
+		return peer, nil
+	}
+	return c
+}
+
+// clientVerifier checks the certificate of a client at ip.
+func (p PeerCheck) clientVerifier(ip netip.Addr) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		leaf, err := p.verifyChain(cs.PeerCertificates, x509.ExtKeyUsageClientAuth)
+		if err != nil || p.Scheme == SchemeOpenSSL {
+			return err
+		}
+		ctx, cancel := p.lookupContext()
+		defer cancel()
+		return p.legacyNames(ctx, leaf, ip, "")
+	}
+}
+
+// remoteIP is the address of the peer of nc, if an IP address.
+func remoteIP(nc net.Conn) netip.Addr {
+	if nc == nil {
+		return netip.Addr{}
+	}
+	ap, err := netip.ParseAddrPort(nc.RemoteAddr().String())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().WithZone("").Unmap()
 }
 
 // splitDialled tells an address dialled from a host name dialled.

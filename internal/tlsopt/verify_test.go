@@ -225,6 +225,13 @@ func TestHandshakeWithAHostNameOnlyCertificate(t *testing.T) {
 // error.
 func handshakeWith(t *testing.T, client, server *Config) error {
 	t.Helper()
+	err, _ := handshakeBoth(t, client, server)
+	return err
+}
+
+// handshakeBoth is handshakeWith returning the server's error as well.
+func handshakeBoth(t *testing.T, client, server *Config) (clientErr, serverErr error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
@@ -233,7 +240,10 @@ func handshakeWith(t *testing.T, client, server *Config) error {
 		nc, err := ln.Accept()
 		if err == nil {
 			nc.SetDeadline(time.Now().Add(5 * time.Second))
-			_, err = Server(nc, server)
+			var tc net.Conn
+			if tc, err = Server(nc, server); err == nil {
+				_, err = tc.Read(make([]byte, 1)) // TLS 1.3: the client's certificate is checked by now
+			}
 			nc.Close()
 		}
 		served <- err
@@ -243,10 +253,12 @@ func handshakeWith(t *testing.T, client, server *Config) error {
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err = Client(ctx, nc, ForHost(client, "127.0.0.1"))
+	tc, clientErr := Client(ctx, nc, ForHost(client, "127.0.0.1"))
+	if clientErr == nil {
+		tc.Write([]byte("x"))
+	}
 	nc.Close()
-	<-served
-	return err
+	return clientErr, <-served
 }
 
 // ForHost hands an IP address dialled to VerifyConnection, where
@@ -261,4 +273,30 @@ func TestForHostTellsTheCheckTheHostDialled(t *testing.T) {
 	require.NoError(t, ForHost(cfg, "agent.example").VerifyConnection(tls.ConnectionState{ServerName: "agent.example"}))
 	require.Equal(t, []string{"127.0.0.1", "agent.example"}, seen)
 	require.Nil(t, ForHost(&Config{}, "127.0.0.1").VerifyConnection)
+}
+
+// Requiring client certificates, a server matches the client's
+// certificate against the name a reverse lookup of its address finds,
+// and an unknown name fails; under the openssl scheme the chain is
+// enough. An untrusted chain, or no certificate, always fails.
+func TestServerChecksClientCertificates(t *testing.T) {
+	ca, stranger := newTestCA(t), newTestCA(t)
+	cert := ca.leaf(t, x509.Certificate{DNSNames: []string{"localhost"}})
+	serverCert := ca.leaf(t, x509.Certificate{DNSNames: []string{"localhost"}})
+	accept := func(p PeerCheck, presented ...tls.Certificate) error {
+		p.Roots = ca.pool
+		client := &Config{InsecureSkipVerify: true, Certificates: presented}
+		_, err := handshakeBoth(t, client, p.Server(&Config{Certificates: []tls.Certificate{serverCert}}))
+		return err
+	}
+	require.NoError(t, accept(PeerCheck{Resolver: Hosts{"127.0.0.1": {"localhost"}}}, cert))
+	require.ErrorContains(t, accept(PeerCheck{Resolver: Hosts{"127.0.0.1": {"other.example"}}}, cert), `does not name host name "other.example"`)
+	require.ErrorContains(t, accept(PeerCheck{Resolver: failingResolver{}}, cert), "no host name found for 127.0.0.1")
+	require.NoError(t, accept(PeerCheck{Scheme: SchemeOpenSSL, Resolver: failingResolver{}}, cert))
+
+	untrusted := stranger.leaf(t, x509.Certificate{DNSNames: []string{"localhost"}})
+	for _, p := range []PeerCheck{{Resolver: Hosts{"127.0.0.1": {"localhost"}}}, {Scheme: SchemeOpenSSL}} {
+		require.ErrorContains(t, accept(p, untrusted), "is not trusted")
+		require.ErrorContains(t, accept(p), "certificate")
+	}
 }
