@@ -24,9 +24,11 @@ const (
 // LIBPROCESS_SSL_* variables (PROTOCOL.md §1.6): CERT_FILE and KEY_FILE
 // (required), CA_FILE, CA_DIR, VERIFY_SERVER_CERT (VERIFY_CERT),
 // REQUIRE_CLIENT_CERT (REQUIRE_CERT), SUPPORT_DOWNGRADE, ENABLE_TLS_V1_3
-// (TLS 1.2 only otherwise) and CIPHERS (OpenSSL's names of the TLS 1.2
-// suites; libprocess's default list when unset); each may also be spelled
-// SSL_<name>. In a
+// (TLS 1.2 only otherwise), CIPHERS (OpenSSL's names of the TLS 1.2
+// suites; libprocess's default list when unset), HOSTNAME_VALIDATION_SCHEME
+// (legacy or openssl) and VERIFY_IPADD, with which a peer's certificate is
+// checked by libprocess's rules (internal/tlsopt.PeerCheck); each may also
+// be spelled SSL_<name>. In a
 // build with the mesosshim_notls tag, SSL enabled is an error instead.
 // With LIBPROCESS_IP unset it binds every interface. When the address it
 // would advertise is the unspecified one (LIBPROCESS_IP unset or 0.0.0.0,
