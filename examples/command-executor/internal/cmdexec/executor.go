@@ -120,7 +120,9 @@ func (e *Executor) KillTask(d driver.ExecutorDriver, id *mesos.TaskID) {
 
 // KillTaskWithPolicy implements driver.KillPolicyReceiver. The grace period
 // between SIGTERM and SIGKILL is policy's, else the task's, else the
-// default. Unknown and ended tasks are ignored, as are repeated kills.
+// default. Unknown and ended tasks are ignored. A repeated kill only
+// brings SIGKILL forward, when its grace period, counted from the first
+// kill, ends sooner.
 func (e *Executor) KillTaskWithPolicy(d driver.ExecutorDriver, id *mesos.TaskID, policy *mesos.KillPolicy) {
 	t := e.lookup(id.GetValue())
 	if t == nil {
@@ -132,7 +134,10 @@ func (e *Executor) KillTaskWithPolicy(d driver.ExecutorDriver, id *mesos.TaskID,
 
 // Shutdown implements driver.Executor: every task is killed, and once
 // their terminal updates are acknowledged, or the shutdown grace period
-// ran out, the driver is stopped. It returns at once.
+// ran out, the driver is stopped. It returns at once. A task's SIGKILL
+// comes at most half the shutdown grace period after its kill started,
+// even if it was being killed with a longer grace period: the rest is
+// for its terminal update, before the driver ends the process group.
 func (e *Executor) Shutdown(d driver.ExecutorDriver) {
 	e.mu.Lock()
 	first := !e.shutdown

@@ -82,8 +82,8 @@ func TestRepeatedKillIsHarmless(t *testing.T) {
 	start := time.Now()
 	e.KillTask(d, id)
 	e.KillTask(d, id)
-	// A later kill with no grace period does not restart the kill.
-	e.KillTaskWithPolicy(d, id, policy(0))
+	// A later kill with a longer grace period does not delay SIGKILL.
+	e.KillTaskWithPolicy(d, id, policy(time.Hour))
 	s := expect(t, d, "t", mesos.TASK_KILLING, mesos.TASK_KILLED)
 	require.Contains(t, s.GetMessage(), "signal 9")
 	require.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
@@ -94,6 +94,34 @@ func TestRepeatedKillIsHarmless(t *testing.T) {
 	e.Shutdown(d)
 	await(t, d.stopped, "Stop")
 	noUpdates(t, d)
+}
+
+// A later kill with a shorter grace period brings SIGKILL forward: to the
+// end of that grace period counted from the first kill, or at once if
+// that time has passed. Only one TASK_KILLING is sent.
+func TestShorterGracePeriodBringsSigkillForward(t *testing.T) {
+	const shorter = 300 * time.Millisecond
+	for name, grace := range map[string]time.Duration{"at once": 0, "later": shorter} {
+		t.Run(name, func(t *testing.T) {
+			e, d := newTest(t, Options{SendKilling: true})
+			ready := fifo(t)
+			ti := shellTask("t", ignoreTerm(ready))
+			ti.KillPolicy = policy(time.Hour)
+			e.LaunchTask(d, ti)
+			expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+			require.Equal(t, "ready", readLine(t, ready))
+
+			id := &mesos.TaskID{Value: "t"}
+			start := time.Now()
+			e.KillTask(d, id) // an hour of grace
+			expect(t, d, "t", mesos.TASK_KILLING)
+			e.KillTaskWithPolicy(d, id, policy(grace))
+			s := expect(t, d, "t", mesos.TASK_KILLED)
+			require.Contains(t, s.GetMessage(), "signal 9")
+			require.GreaterOrEqual(t, time.Since(start), grace)
+			noUpdates(t, d)
+		})
+	}
 }
 
 func TestKillOfUnknownOrEndedTaskIsIgnored(t *testing.T) {

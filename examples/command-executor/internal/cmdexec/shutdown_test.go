@@ -63,6 +63,28 @@ func TestShutdownIsBoundedByGracePeriod(t *testing.T) {
 	require.GreaterOrEqual(t, time.Since(start), grace)
 }
 
+// A task already being killed with a long grace period is killed within
+// the shutdown grace period all the same, and reported TASK_KILLED before
+// the driver stops (and, in a real executor, ends the process group).
+func TestShutdownShortensAKillInProgress(t *testing.T) {
+	const grace = 600 * time.Millisecond
+	e, d := newTest(t, Options{ShutdownGracePeriod: grace})
+	ready := fifo(t)
+	ti := shellTask("t", ignoreTerm(ready))
+	e.LaunchTask(d, ti)
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	require.Equal(t, "ready", readLine(t, ready))
+
+	start := time.Now()
+	e.KillTaskWithPolicy(d, &mesos.TaskID{Value: "t"}, policy(time.Hour))
+	e.Shutdown(d)
+	s := expect(t, d, "t", mesos.TASK_KILLED)
+	require.Contains(t, s.GetMessage(), "signal 9")
+	require.GreaterOrEqual(t, time.Since(start), grace/2)
+	await(t, d.stopped, "Stop")
+	noUpdates(t, d)
+}
+
 func TestShutdownWithoutTasks(t *testing.T) {
 	e, d := newTest(t, Options{})
 	e.Shutdown(d)

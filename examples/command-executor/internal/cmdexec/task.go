@@ -22,10 +22,12 @@ type task struct {
 	grace time.Duration // kill grace period from the TaskInfo's kill policy
 	cmd   *exec.Cmd
 
-	mu      sync.Mutex
-	killing bool        // a kill started: the terminal state is TASK_KILLED
-	exited  bool        // the process was reaped and the terminal update sent
-	escal   *time.Timer // sends SIGKILL when the grace period ends
+	mu        sync.Mutex
+	killing   bool        // a kill started: the terminal state is TASK_KILLED
+	exited    bool        // the process was reaped and the terminal update sent
+	killStart time.Time   // when the kill started (SIGTERM was sent)
+	killAt    time.Time   // when SIGKILL is due; zero once it was sent
+	escal     *time.Timer // sends SIGKILL at killAt
 
 	done chan struct{} // closed once the terminal update was sent
 }
@@ -114,12 +116,22 @@ func describeExit(err error) string {
 }
 
 // kill starts killing t: SIGTERM to its process group now, SIGKILL after
-// grace. It does nothing if t already exited or a kill already started.
-// With sendKilling, TASK_KILLING is sent first.
+// grace. With sendKilling, TASK_KILLING is sent first. It does nothing if
+// t already exited.
+//
+// A kill of a task already being killed sends nothing, but as with Mesos's
+// command executor a grace period that ends sooner, counted from the
+// start of the first kill, brings SIGKILL forward (at once if that time
+// has passed); one that ends later changes nothing, so that retried kills
+// are harmless.
 func (t *task) kill(d driver.ExecutorDriver, grace time.Duration, sendKilling bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.exited || t.killing {
+	if t.exited {
+		return
+	}
+	if t.killing {
+		t.shortenGrace(grace)
 		return
 	}
 	t.killing = true
@@ -128,7 +140,23 @@ func (t *task) kill(d driver.ExecutorDriver, grace time.Duration, sendKilling bo
 	}
 	glog.Infof("task %s: killing with SIGTERM, SIGKILL after %v", t.id.Value, grace)
 	t.signal(syscall.SIGTERM)
+	t.killStart = time.Now()
+	t.killAt = t.killStart.Add(grace)
 	t.escal = time.AfterFunc(grace, t.escalate)
+}
+
+// shortenGrace moves SIGKILL to grace after the start of the kill, if
+// that is sooner than planned. The caller holds t.mu; a kill started.
+func (t *task) shortenGrace(grace time.Duration) {
+	at := t.killStart.Add(grace)
+	if t.killAt.IsZero() || !at.Before(t.killAt) {
+		return // SIGKILL was sent already, or is due sooner anyway
+	}
+	remaining := max(0, time.Until(at))
+	glog.Infof("task %s: kill with a shorter grace period (%v): SIGKILL in %v", t.id.Value, grace, remaining)
+	t.escal.Stop()
+	t.killAt = at
+	t.escal = time.AfterFunc(remaining, t.escalate)
 }
 
 // forceKill sends SIGKILL to t's process group at once; t then ends
@@ -138,6 +166,10 @@ func (t *task) forceKill() {
 	defer t.mu.Unlock()
 	if !t.exited {
 		t.killing = true
+		t.killAt = time.Time{}
+		if t.escal != nil {
+			t.escal.Stop()
+		}
 		t.signal(syscall.SIGKILL)
 	}
 }
@@ -146,9 +178,10 @@ func (t *task) forceKill() {
 func (t *task) escalate() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.exited {
-		return
+	if t.exited || t.killAt.IsZero() {
+		return // reaped, or SIGKILL was sent already
 	}
+	t.killAt = time.Time{}
 	glog.Warningf("task %s: still running after the grace period; sending SIGKILL", t.id.Value)
 	t.signal(syscall.SIGKILL)
 }
