@@ -34,8 +34,11 @@ type Options struct {
 	// ShutdownGracePeriod bounds Shutdown: killing the tasks and awaiting
 	// the acknowledgement of their terminal updates.
 	ShutdownGracePeriod time.Duration
-	// SendKilling sends TASK_KILLING when a kill starts. Only schedulers
-	// with the TASK_KILLING_STATE capability (Mesos 1.1+) understand it.
+	// SendKilling sends TASK_KILLING when a kill starts, whatever the
+	// framework. Without it, TASK_KILLING is sent only when the framework
+	// that Registered names has the TASK_KILLING_STATE capability (Mesos
+	// 1.1+), as Mesos's command executor does: other schedulers do not
+	// understand that state.
 	SendKilling bool
 }
 
@@ -47,6 +50,7 @@ type Executor struct {
 	mu       sync.Mutex
 	tasks    map[string]*task // running tasks, by task ID
 	shutdown bool             // Shutdown was called: launches are refused
+	killing  bool             // send TASK_KILLING when a kill starts
 }
 
 var (
@@ -65,13 +69,35 @@ func New(opts Options) *Executor {
 	if opts.ShutdownGracePeriod <= 0 {
 		opts.ShutdownGracePeriod = DefaultShutdownGracePeriod
 	}
-	return &Executor{opts: opts, tasks: make(map[string]*task)}
+	return &Executor{opts: opts, tasks: make(map[string]*task), killing: opts.SendKilling}
 }
 
-// Registered implements driver.Executor.
+// Registered implements driver.Executor. It learns from the framework's
+// capabilities whether its scheduler understands TASK_KILLING.
 func (e *Executor) Registered(_ driver.ExecutorDriver, ei *mesos.ExecutorInfo, fw *mesos.FrameworkInfo, a *mesos.AgentInfo) {
-	glog.Infof("registered executor %s of framework %s on agent %s",
-		ei.GetExecutorID().Value, fw.GetName(), a.GetHostname())
+	killing := e.opts.SendKilling || hasCapability(fw, mesos.FrameworkInfo_Capability_TASK_KILLING_STATE)
+	e.mu.Lock()
+	e.killing = killing
+	e.mu.Unlock()
+	glog.Infof("registered executor %s of framework %s on agent %s (TASK_KILLING: %t)",
+		ei.GetExecutorID().Value, fw.GetName(), a.GetHostname(), killing)
+}
+
+// hasCapability reports whether fw declares the capability c.
+func hasCapability(fw *mesos.FrameworkInfo, c mesos.FrameworkInfo_Capability_Type) bool {
+	for _, fc := range fw.GetCapabilities() {
+		if fc.GetType() == c {
+			return true
+		}
+	}
+	return false
+}
+
+// sendKilling reports whether a kill is announced with TASK_KILLING.
+func (e *Executor) sendKilling() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.killing
 }
 
 // Reregistered implements driver.Executor.
@@ -129,7 +155,7 @@ func (e *Executor) KillTaskWithPolicy(d driver.ExecutorDriver, id *mesos.TaskID,
 		glog.Warningf("kill of unknown or ended task %s ignored", id.GetValue())
 		return
 	}
-	t.kill(d, gracePeriod(policy, t.grace), e.opts.SendKilling)
+	t.kill(d, gracePeriod(policy, t.grace), e.sendKilling())
 }
 
 // Shutdown implements driver.Executor: every task is killed, and once
@@ -168,8 +194,9 @@ func (e *Executor) shutdownTasks(d driver.ExecutorDriver, tasks []*task) {
 	defer cancel()
 	// Leave half of the time for SIGKILL and the acknowledgements.
 	limit := e.opts.ShutdownGracePeriod / 2
+	killing := e.sendKilling()
 	for _, t := range tasks {
-		t.kill(d, min(t.grace, limit), e.opts.SendKilling)
+		t.kill(d, min(t.grace, limit), killing)
 	}
 	for _, t := range tasks {
 		select {

@@ -69,6 +69,41 @@ func TestKillingStateIsOptional(t *testing.T) {
 	expect(t, d, "t", mesos.TASK_KILLING, mesos.TASK_KILLED)
 }
 
+// TASK_KILLING is sent when the framework has the TASK_KILLING_STATE
+// capability, as Registered tells; not to other frameworks.
+func TestKillingStateFollowsFrameworkCapability(t *testing.T) {
+	capable := &mesos.FrameworkInfo{Name: "f", Capabilities: []mesos.FrameworkInfo_Capability{
+		{Type: mesos.FrameworkInfo_Capability_REVOCABLE_RESOURCES},
+		{Type: mesos.FrameworkInfo_Capability_TASK_KILLING_STATE},
+	}}
+	other := &mesos.FrameworkInfo{Name: "f", Capabilities: []mesos.FrameworkInfo_Capability{
+		{Type: mesos.FrameworkInfo_Capability_REVOCABLE_RESOURCES},
+	}}
+	cases := map[string]struct {
+		fw    *mesos.FrameworkInfo
+		kill  func(*Executor, *fakeDriver)
+		after []mesos.TaskState
+	}{
+		"capable, kill":     {capable, killT, []mesos.TaskState{mesos.TASK_KILLING, mesos.TASK_KILLED}},
+		"capable, shutdown": {capable, func(e *Executor, d *fakeDriver) { e.Shutdown(d) }, []mesos.TaskState{mesos.TASK_KILLING, mesos.TASK_KILLED}},
+		"not capable, kill": {other, killT, []mesos.TaskState{mesos.TASK_KILLED}},
+		"no capabilities":   {&mesos.FrameworkInfo{}, killT, []mesos.TaskState{mesos.TASK_KILLED}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			e, d := newTest(t, Options{})
+			e.Registered(d, &mesos.ExecutorInfo{}, c.fw, &mesos.AgentInfo{})
+			e.LaunchTask(d, shellTask("t", "sleep 30"))
+			expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+			c.kill(e, d)
+			expect(t, d, "t", c.after...)
+			noUpdates(t, d)
+		})
+	}
+}
+
+func killT(e *Executor, d *fakeDriver) { e.KillTask(d, &mesos.TaskID{Value: "t"}) }
+
 func TestRepeatedKillIsHarmless(t *testing.T) {
 	e, d := newTest(t, Options{SendKilling: true})
 	ready := fifo(t)
