@@ -2,6 +2,7 @@ package cmdexec
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -24,7 +25,8 @@ func newCommand(ci *mesos.CommandInfo, dir string, base []string) (*exec.Cmd, er
 	if ci == nil {
 		return nil, errNoCommand
 	}
-	path, args, err := argv(ci, dir)
+	env := environ(base, ci.GetEnvironment())
+	path, args, err := argv(ci, dir, env)
 	if err != nil {
 		return nil, err
 	}
@@ -32,15 +34,16 @@ func newCommand(ci *mesos.CommandInfo, dir string, base []string) (*exec.Cmd, er
 		Path:        path,
 		Args:        args,
 		Dir:         dir,
-		Env:         environ(base, ci.GetEnvironment()),
+		Env:         env,
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 	}, nil
 }
 
 // argv returns the program to execute and its argv. With shell (the
 // default) that is /bin/sh -c value; without, value is the program and
-// arguments its whole argv, arguments[0] included, as with execvp.
-func argv(ci *mesos.CommandInfo, dir string) (string, []string, error) {
+// arguments its whole argv, arguments[0] included, as with execvp. env is
+// the task's environment, whose PATH the program is looked up on.
+func argv(ci *mesos.CommandInfo, dir string, env []string) (string, []string, error) {
 	value := ci.GetValue()
 	if ci.GetShell() {
 		return shellPath, []string{"sh", "-c", value}, nil
@@ -48,7 +51,8 @@ func argv(ci *mesos.CommandInfo, dir string) (string, []string, error) {
 	if value == "" {
 		return "", nil, errors.New("command has no value to execute")
 	}
-	path, err := resolve(value, dir)
+	search, ok := lookupEnv(env, "PATH")
+	path, err := resolve(value, dir, search, ok)
 	if err != nil {
 		return "", nil, err
 	}
@@ -59,16 +63,55 @@ func argv(ci *mesos.CommandInfo, dir string) (string, []string, error) {
 	return path, args, nil
 }
 
-// resolve finds the program value: a name without a slash on PATH, a
-// relative path with a slash in dir (the task's working directory).
-func resolve(value, dir string) (string, error) {
+// defaultPath is searched when the task's environment has no PATH, as
+// glibc's execvp does then.
+const defaultPath = "/bin:/usr/bin"
+
+// resolve finds the program value: a name without a slash on path (the
+// PATH of the task's environment, as Mesos execs the task with execvp in
+// that environment; ok false: no PATH), a relative path with a slash in
+// dir (the task's working directory).
+func resolve(value, dir, path string, ok bool) (string, error) {
 	if strings.Contains(value, "/") {
-		if !filepath.IsAbs(value) && dir != "" {
-			return filepath.Join(dir, value), nil
-		}
-		return value, nil
+		return inDir(dir, value), nil
 	}
-	return exec.LookPath(value)
+	if !ok {
+		path = defaultPath
+	}
+	for _, d := range filepath.SplitList(path) {
+		if d == "" {
+			d = "." // an empty entry is the working directory
+		}
+		if file := inDir(dir, filepath.Join(d, value)); isExecutable(file) {
+			return file, nil
+		}
+	}
+	return "", &exec.Error{Name: value, Err: exec.ErrNotFound}
+}
+
+// inDir is file as seen from the working directory dir.
+func inDir(dir, file string) string {
+	if !filepath.IsAbs(file) && dir != "" {
+		return filepath.Join(dir, file)
+	}
+	return file
+}
+
+// isExecutable reports whether file is a file that someone may execute.
+func isExecutable(file string) bool {
+	fi, err := os.Stat(file)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+// lookupEnv is the value of the variable name in env, the last one set
+// winning as it does when the process starts.
+func lookupEnv(env []string, name string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // environ appends env's VALUE variables to base; later entries win when

@@ -6,8 +6,9 @@
 // order: TASK_STARTING, TASK_RUNNING, optionally TASK_KILLING, then one of
 // TASK_FINISHED, TASK_FAILED or TASK_KILLED. A task whose kill was started
 // always ends TASK_KILLED, whatever its exit status. A task with no command,
-// or whose program is not on PATH, gets a lone TASK_FAILED; one whose
-// process fails to start gets TASK_STARTING then TASK_FAILED.
+// or whose program is not on the PATH of the task's environment, gets a
+// lone TASK_FAILED; one whose process fails to start gets TASK_STARTING
+// then TASK_FAILED.
 //
 // Driver callbacks return quickly: processes are awaited, and kills are
 // escalated, on goroutines of their own.

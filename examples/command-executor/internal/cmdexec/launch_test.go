@@ -70,6 +70,50 @@ func TestNonShellRelativePathIsInSandbox(t *testing.T) {
 	require.Contains(t, s.GetMessage(), "status 6")
 }
 
+// A program without a slash is looked up on the PATH of the task's
+// environment, not the executor's: the base environment's, or the
+// command's own when it sets one.
+func TestNonShellProgramIsOnTaskPath(t *testing.T) {
+	bin := t.TempDir()
+	script := "#!/bin/sh\nexit 7\n"
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "cmdexec-task-path-only"), []byte(script), 0o755))
+	require.NoError(t, os.Mkdir(filepath.Join(bin, "cmdexec-dir"), 0o755)) // not executable as a program
+	taskPath := "/nonexistent:" + bin + ":" + os.Getenv("PATH")
+
+	t.Run("base environment", func(t *testing.T) {
+		e, d := newTest(t, Options{Environ: []string{"PATH=" + taskPath}})
+		e.LaunchTask(d, argvTask("t", "cmdexec-task-path-only"))
+		s := expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FAILED)
+		require.Contains(t, s.GetMessage(), "status 7")
+	})
+	t.Run("command environment", func(t *testing.T) {
+		e, d := newTest(t, Options{})
+		ti := argvTask("t", "cmdexec-task-path-only")
+		ti.Command.Environment = &mesos.Environment{Variables: []mesos.Environment_Variable{
+			{Name: "PATH", Value: strPtr(taskPath)},
+		}}
+		e.LaunchTask(d, ti)
+		s := expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FAILED)
+		require.Contains(t, s.GetMessage(), "status 7")
+	})
+	t.Run("not on the task's PATH", func(t *testing.T) {
+		e, d := newTest(t, Options{Environ: []string{"PATH=" + bin}})
+		e.LaunchTask(d, argvTask("t", "sh", "sh", "-c", "exit 0")) // on the executor's PATH only
+		s := expect(t, d, "t", mesos.TASK_FAILED)
+		require.Contains(t, s.GetMessage(), "executable file not found")
+		e.LaunchTask(d, argvTask("dir", "cmdexec-dir"))
+		expect(t, d, "dir", mesos.TASK_FAILED)
+	})
+	t.Run("no PATH", func(t *testing.T) {
+		dir := t.TempDir()
+		e, d := newTest(t, Options{Sandbox: dir, Environ: []string{}})
+		// As with execvp, /bin and /usr/bin are searched.
+		e.LaunchTask(d, argvTask("t", "sh", "sh", "-c", "exit 3"))
+		s := expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FAILED)
+		require.Contains(t, s.GetMessage(), "status 3")
+	})
+}
+
 func TestStartFailure(t *testing.T) {
 	e, d := newTest(t, Options{})
 
