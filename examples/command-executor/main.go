@@ -3,8 +3,12 @@
 // sandbox, reports the task's states, and kills tasks on request.
 //
 // The agent starts it as `mesos-executor --launcher_dir=<dir>`; that flag
-// and any other the executor does not know are accepted and ignored.
-// Everything else comes from the environment the agent sets (MESOS_*).
+// and any other the executor does not know are accepted and ignored,
+// except those of Mesos's command executor that change how the task runs
+// (--rootfs, --user, --task_environment, ...; see unsupportedFlags): it
+// implements none of them, so it exits with status 1, naming the flag,
+// rather than run the task wrongly. Everything else comes from the
+// environment the agent sets (MESOS_*).
 // It logs with glog, to standard error unless --logtostderr=false.
 package main
 
@@ -28,6 +32,10 @@ func main() {
 
 // run is the whole program; it returns the exit code.
 func run(args []string) int {
+	if err := checkUnsupported(args); err != nil {
+		fmt.Fprintf(os.Stderr, "command-executor: %v\n", err)
+		return 1
+	}
 	parseFlags(args)
 	logging.Set(glogger.New()) // the driver logs through glog too, with its -v
 

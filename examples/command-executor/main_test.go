@@ -29,9 +29,23 @@ func TestKnownFlags(t *testing.T) {
 	require.Equal(t, "2", fs.Lookup("v").Value.String())
 }
 
-// TestMissingEnvironment builds the executor and runs it as an agent
-// would, but without the agent's environment.
-func TestMissingEnvironment(t *testing.T) {
+func TestCheckUnsupported(t *testing.T) {
+	require.NoError(t, checkUnsupported([]string{"--launcher_dir=/x", "--unknown=1", "-v", "2", "user", "--", "--rootfs=/r"}))
+	for _, args := range [][]string{
+		{"--launcher_dir=/x", "--rootfs=/r"},
+		{"--rootfs", "/r"},
+		{"-rootfs="},
+	} {
+		err := checkUnsupported(args)
+		require.ErrorContains(t, err, "unsupported flag --rootfs", "%q", args)
+	}
+	for name := range unsupportedFlags {
+		require.ErrorContains(t, checkUnsupported([]string{"--" + name + "=x"}), "--"+name)
+	}
+}
+
+// buildExecutor builds the executor's binary.
+func buildExecutor(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -40,12 +54,34 @@ func TestMissingEnvironment(t *testing.T) {
 	build := exec.Command(goTool, "build", "-o", bin, ".")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
 
+// A flag that changes how the task runs makes the executor exit with
+// status 1, naming it, before it does anything else.
+func TestUnsupportedFlagIsRefused(t *testing.T) {
+	bin := buildExecutor(t)
+	cmd := exec.Command(bin, "--launcher_dir=/usr/libexec/mesos", "--sandbox_directory=/mnt/mesos/sandbox", "--user=nobody")
+	cmd.Env = []string{}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	require.True(t, errors.As(err, &ee), "want a failed exit, got %v; stderr: %s", err, &stderr)
+	require.Equal(t, 1, ee.ExitCode(), "stderr: %s", &stderr)
+	require.Contains(t, stderr.String(), "unsupported flag --sandbox_directory")
+	require.NotContains(t, stderr.String(), "MESOS_FRAMEWORK_ID", "refused before reading the environment")
+}
+
+// TestMissingEnvironment builds the executor and runs it as an agent
+// would, but without the agent's environment.
+func TestMissingEnvironment(t *testing.T) {
+	bin := buildExecutor(t)
 	cmd := exec.Command(bin, "--launcher_dir=/usr/libexec/mesos", "--unknown_flag=1")
 	cmd.Env = []string{}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	var ee *exec.ExitError
 	require.True(t, errors.As(err, &ee), "want a failed exit, got %v; stderr: %s", err, &stderr)
 	require.Equal(t, 1, ee.ExitCode(), "stderr: %s", &stderr)
