@@ -19,8 +19,9 @@ var errNoCommand = errors.New("task has no command")
 const shellPath = "/bin/sh"
 
 // newCommand builds the process for ci without starting it. It runs in dir
-// (when not empty), in a process group of its own, with base plus the
-// command's VALUE variables as its environment.
+// (when not empty), in a session (and process group) of its own as Mesos
+// runs a task without a TTY, with base plus the command's VALUE variables
+// as its environment.
 func newCommand(ci *mesos.CommandInfo, dir string, base []string) (*exec.Cmd, error) {
 	if ci == nil {
 		return nil, errNoCommand
@@ -35,7 +36,7 @@ func newCommand(ci *mesos.CommandInfo, dir string, base []string) (*exec.Cmd, er
 		Args:        args,
 		Dir:         dir,
 		Env:         env,
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}, nil
 }
 

@@ -1,6 +1,9 @@
 // Package cmdexec is the logic of the command executor: it runs each task's
-// CommandInfo as a process in its own process group, reports the task's
-// states to the agent, and kills tasks on request or at shutdown.
+// CommandInfo as a process in its own session and process group, reports
+// the task's states to the agent, and kills tasks on request or at
+// shutdown. A kill signals the task's whole process tree: on Linux that
+// includes the processes that left its group or session while their
+// parent in the tree lived, and those left in its group or session.
 //
 // Every task gets exactly one terminal update, and its updates are sent in
 // order: TASK_STARTING, TASK_RUNNING, optionally TASK_KILLING, then one of

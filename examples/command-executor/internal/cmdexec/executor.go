@@ -176,7 +176,7 @@ func (e *Executor) Shutdown(d driver.ExecutorDriver) {
 	}
 }
 
-// Close sends SIGKILL to the process group of every task still running.
+// Close sends SIGKILL to the process tree of every task still running.
 // A program calls it before exiting so that no task outlives it.
 func (e *Executor) Close() {
 	e.mu.Lock()

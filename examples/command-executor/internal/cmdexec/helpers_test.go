@@ -2,8 +2,11 @@ package cmdexec
 
 import (
 	"bufio"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -18,9 +21,42 @@ import (
 const timeout = 10 * time.Second
 
 func TestMain(m *testing.M) {
+	if how := os.Getenv(helperEnv); how != "" {
+		os.Exit(escapeHelper(how)) // a task's process, not the tests
+	}
 	flag.Parse()
 	_ = flag.Set("logtostderr", "true") // no glog files in /tmp
 	os.Exit(m.Run())
+}
+
+// helperEnv names the way a test helper leaves the task's group, when
+// the test binary runs as one (see TestMain).
+const helperEnv = "CMDEXEC_TEST_HELPER"
+
+// escapeHelper runs in the test binary when helperEnv is set: it leaves
+// its process group for a session (setsid) or a group (setpgid) of its
+// own, ignoring SIGTERM if told, prints its pid, and sleeps.
+func escapeHelper(how string) int {
+	var err error
+	switch how {
+	case "setsid", "setsid-ignore":
+		_, err = syscall.Setsid()
+	case "setpgid", "setpgid-ignore":
+		err = syscall.Setpgid(0, 0)
+	default:
+		err = errors.New("unknown " + helperEnv + "=" + how)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if strings.HasSuffix(how, "-ignore") {
+		signal.Ignore(syscall.SIGTERM)
+	}
+	fmt.Println(os.Getpid())
+	os.Stdout.Close()
+	time.Sleep(time.Minute)
+	return 0
 }
 
 // newTest returns an executor with opts and a fake driver; every task still

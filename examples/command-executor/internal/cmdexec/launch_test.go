@@ -178,17 +178,20 @@ func TestSandboxIsWorkingDirectory(t *testing.T) {
 	require.Equal(t, want, readFile(t, filepath.Join(dir, "cwd")))
 }
 
-func TestOwnProcessGroup(t *testing.T) {
+func TestOwnSessionAndProcessGroup(t *testing.T) {
 	dir := t.TempDir()
 	e, d := newTest(t, Options{Sandbox: dir})
-	// Field 5 of /proc/<pid>/stat is the process group.
-	e.LaunchTask(d, shellTask("t", `echo $$ > pid; cut -d' ' -f5 /proc/$$/stat > pgid`))
+	// Fields 5 and 6 of /proc/<pid>/stat are the process group and session.
+	e.LaunchTask(d, shellTask("t", `echo $$ > pid; cut -d' ' -f5 /proc/$$/stat > pgid; cut -d' ' -f6 /proc/$$/stat > sid`))
 	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
 	pid, err := strconv.Atoi(readFile(t, filepath.Join(dir, "pid")))
 	require.NoError(t, err)
 	pgid, err := strconv.Atoi(readFile(t, filepath.Join(dir, "pgid")))
 	require.NoError(t, err)
+	sid, err := strconv.Atoi(readFile(t, filepath.Join(dir, "sid")))
+	require.NoError(t, err)
 	require.Equal(t, pid, pgid, "the task leads its own process group")
+	require.Equal(t, pid, sid, "the task leads its own session")
 	require.NotEqual(t, syscall.Getpgrp(), pgid)
 }
 

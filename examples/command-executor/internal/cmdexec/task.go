@@ -79,7 +79,8 @@ func (t *task) wait(d driver.ExecutorDriver) {
 	state, msg := t.outcome(err)
 	glog.Infof("task %s: %s", t.id.Value, msg)
 	if t.killing {
-		// Leave no stragglers in the group whose leader we reaped.
+		// Leave no stragglers in the group and session whose leader
+		// we reaped.
 		t.signal(syscall.SIGKILL)
 	}
 	t.send(d, state, msg)
@@ -115,7 +116,7 @@ func describeExit(err error) string {
 	return fmt.Sprintf("command exited with status %d", ee.ExitCode())
 }
 
-// kill starts killing t: SIGTERM to its process group now, SIGKILL after
+// kill starts killing t: SIGTERM to its process tree now, SIGKILL after
 // grace. With sendKilling, TASK_KILLING is sent first. It does nothing if
 // t already exited.
 //
@@ -159,7 +160,7 @@ func (t *task) shortenGrace(grace time.Duration) {
 	t.escal = time.AfterFunc(remaining, t.escalate)
 }
 
-// forceKill sends SIGKILL to t's process group at once; t then ends
+// forceKill sends SIGKILL to t's process tree at once; t then ends
 // TASK_KILLED.
 func (t *task) forceKill() {
 	t.mu.Lock()
@@ -186,13 +187,24 @@ func (t *task) escalate() {
 	t.signal(syscall.SIGKILL)
 }
 
-// signal sends sig to t's process group. The caller holds t.mu.
+// signal sends sig to t's process tree: its session and process group,
+// and on Linux every process that left them (see killTree). The caller
+// holds t.mu.
 func (t *task) signal(sig syscall.Signal) {
 	if t.cmd.Process == nil {
 		return // not started (yet)
 	}
-	pgid := t.cmd.Process.Pid
-	if err := syscall.Kill(-pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
-		glog.Errorf("task %s: %s to process group %d: %v", t.id.Value, sig, pgid, err)
+	pid := t.cmd.Process.Pid
+	if err := killTree(pid, sig); err != nil {
+		glog.Errorf("task %s: %s to the process tree of %d: %v", t.id.Value, sig, pid, err)
 	}
+}
+
+// signalGroup sends sig to the process group pgid; a group that is gone
+// is no error.
+func signalGroup(pgid int, sig syscall.Signal) error {
+	if err := syscall.Kill(-pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return err
+	}
+	return nil
 }
