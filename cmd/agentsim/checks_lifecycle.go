@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
@@ -74,7 +75,7 @@ func reregisteredInTime(es []agentsim.Entry) check {
 }
 
 // nothingRefused: the agent never refused, dropped or destroyed anything,
-// and sent exactly one Shutdown: the scripted one. A v1 call answered 503
+// and sent no Shutdown but the scripted one, if any. A v1 call answered 503
 // while the restarted agent recovers is expected (the executor retries it)
 // and not counted.
 func nothingRefused(es []agentsim.Entry) check {
@@ -83,7 +84,7 @@ func nothingRefused(es []agentsim.Entry) check {
 		agentsim.EventReregistrationTimeout: true, agentsim.EventRejected: true, agentsim.EventIgnored: true,
 	}
 	var problems []string
-	shutdowns := 0
+	shutdowns, scripted := 0, 0
 	for _, e := range es {
 		if bad[e.Name] {
 			problems = append(problems, e.Name+" "+e.Detail)
@@ -91,26 +92,29 @@ func nothingRefused(es []agentsim.Entry) check {
 		if sent(e, kindShutdown) {
 			shutdowns++
 		}
+		if e.Dir == agentsim.Script && e.Name == "Shutdown" {
+			scripted++
+		}
 	}
-	if shutdowns != 1 {
-		problems = append(problems, fmt.Sprintf("%d ShutdownExecutorMessages sent", shutdowns))
+	if shutdowns > scripted {
+		problems = append(problems, fmt.Sprintf("%d ShutdownExecutorMessages sent, %d scripted", shutdowns, scripted))
 	}
 	return failIf("the agent had nothing to refuse, drop or destroy", problems)
 }
 
-// exitedCleanly: the executor process exited with code 0 after the Shutdown.
+// exitedCleanly: the executor process exited with code 0, after the
+// Shutdown or on its own once every task had ended and every update was
+// acknowledged, as Mesos's command executor does.
 func exitedCleanly(es []agentsim.Entry) check {
-	const name = "the executor exited with code 0 after the Shutdown"
-	shutdownSent := false
+	const name = "the executor exited with code 0, after the Shutdown or on its own once its tasks ended and their updates were acknowledged"
 	for _, e := range es {
-		shutdownSent = shutdownSent || sent(e, kindShutdown)
 		if e.Name != agentsim.EventExited || e.Exit == nil {
 			continue
 		}
-		switch {
-		case !shutdownSent:
-			return check{name: name, fail: "exited before the Shutdown: " + e.Exit.String()}
-		case !e.Exit.Success():
+		if open := agentsim.OwnExitProblems(es); len(open) > 0 {
+			return check{name: name, fail: "exited before the Shutdown (" + e.Exit.String() + ") with " + strings.Join(open, ", ")}
+		}
+		if !e.Exit.Success() {
 			return check{name: name, fail: e.Exit.String()}
 		}
 		return check{name: name}

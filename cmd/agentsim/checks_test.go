@@ -55,9 +55,16 @@ func goodDemo() []agentsim.Entry {
 		{Dir: agentsim.AtAgent, Name: agentsim.EventReregistered, Latency: 5 * time.Millisecond},
 		{Dir: agentsim.AtAgent, Name: agentsim.EventUpdateReplayed, TaskID: sleeper, State: "TASK_KILLED", UUID: []byte{4}},
 		ackOf(sleeper, 4),
-		{Dir: agentsim.ToExecutor, Name: shutdown},
 		{Dir: agentsim.AtExecutor, Name: agentsim.EventExited, Exit: &agentsim.ExitStatus{}},
 	}
+}
+
+// shutDownDemo is goodDemo with an executor that waits to be shut down.
+func shutDownDemo() []agentsim.Entry {
+	es := goodDemo()
+	exit := es[len(es)-1]
+	return append(es[:len(es)-1], agentsim.Entry{Dir: agentsim.Script, Name: "Shutdown"},
+		agentsim.Entry{Dir: agentsim.ToExecutor, Name: shutdown}, exit)
 }
 
 func verdict(t *testing.T, es []agentsim.Entry) (int, string) {
@@ -71,6 +78,36 @@ func TestDemoChecksPassAGoodRun(t *testing.T) {
 	code, last := verdict(t, goodDemo())
 	require.Equal(t, "VERDICT: PASS", last)
 	require.Zero(t, code)
+}
+
+// An executor that waits to be shut down, rather than exiting on its own
+// once its tasks ended, ends the demo well too.
+func TestDemoChecksPassAShutDownRun(t *testing.T) {
+	code, last := verdict(t, shutDownDemo())
+	require.Equal(t, "VERDICT: PASS", last)
+	require.Zero(t, code)
+}
+
+// Exiting on its own is right only once every task ended and every update
+// was acknowledged; a Shutdown nobody scripted is caught too.
+func TestDemoChecksCatchAnEarlyOwnExit(t *testing.T) {
+	exit := agentsim.Entry{Dir: agentsim.AtExecutor, Name: agentsim.EventExited, Exit: &agentsim.ExitStatus{}}
+	for name, tc := range map[string]struct {
+		es   []agentsim.Entry
+		want string
+	}{
+		"before the acknowledgement": {append(goodDemo()[:13:13], exit, ackOf(sleeper, 4)),
+			"exited before the Shutdown (exit code 0) with task-1 TASK_KILLED 04 was unacknowledged"},
+		"with a task running": {append(goodDemo()[:2:2], exit), "task-1 was TASK_RUNNING"},
+		"unscripted shutdown": {append(goodDemo()[:14:14], agentsim.Entry{Dir: agentsim.ToExecutor, Name: shutdown}, exit),
+			"1 ShutdownExecutorMessages sent, 0 scripted"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, last := verdict(t, tc.es)
+			require.Equal(t, 1, code)
+			require.Contains(t, last, tc.want)
+		})
+	}
 }
 
 func TestDemoChecksHoldOnTheV1Wire(t *testing.T) {
@@ -90,7 +127,7 @@ func TestDemoChecksCatchEachMisbehaviour(t *testing.T) {
 	}{
 		"double ack": {func(es []agentsim.Entry) []agentsim.Entry { return append(es, ackOf(echoer, 3)) },
 			"acknowledged 2 times"},
-		"missing ack": {func(es []agentsim.Entry) []agentsim.Entry { return es[:len(es)-3] },
+		"missing ack": {func(es []agentsim.Entry) []agentsim.Entry { return es[:len(es)-2] },
 			"TASK_KILLED 04 acknowledged 0 times"},
 		"ack of nothing": {func(es []agentsim.Entry) []agentsim.Entry { return append(es, ackOf(echoer, 9)) },
 			"unknown uuid 09"},

@@ -70,3 +70,53 @@ func (a *Agent) InjectBadInput() error {
 	}
 	return nil
 }
+
+// terminalStates are the task states after which a task is over.
+var terminalStates = map[string]bool{
+	"TASK_FINISHED": true, "TASK_FAILED": true, "TASK_KILLED": true, "TASK_LOST": true,
+	"TASK_ERROR": true, "TASK_DROPPED": true, "TASK_GONE": true, "TASK_GONE_BY_OPERATOR": true,
+}
+
+// OwnExitProblems reads a trace in which the executor exited with no
+// Shutdown before its exit, as Mesos's command executor does once its
+// task ended: that is a correct end only if every task it reported on had
+// its terminal update, and every update (terminal or not) was acknowledged
+// before the exit. It returns what was still open at the exit; a trace
+// with a Shutdown before the exit, or no exit, has no problems here.
+func OwnExitProblems(es []Entry) []string {
+	last, acked := map[string]string{}, map[string]bool{}
+	var tasks, uuids []string
+	described := map[string]string{}
+	for _, e := range es {
+		switch {
+		case e.Dir == ToExecutor && e.Kind() == "SHUTDOWN":
+			return nil
+		case (e.Dir == FromExecutor && e.Kind() == "UPDATE") || (e.Dir == AtAgent && e.Name == EventUpdateReplayed):
+			if _, seen := last[e.TaskID]; !seen {
+				tasks = append(tasks, e.TaskID)
+			}
+			last[e.TaskID] = e.State
+			key := string(e.UUID)
+			if _, seen := described[key]; !seen {
+				described[key] = fmt.Sprintf("%s %s %s", e.TaskID, e.State, ShortUUID(e.UUID))
+				uuids = append(uuids, key)
+			}
+		case e.Dir == ToExecutor && e.Kind() == "ACKNOWLEDGED":
+			acked[string(e.UUID)] = true
+		case e.Name == EventExited:
+			var problems []string
+			for _, t := range tasks {
+				if !terminalStates[last[t]] {
+					problems = append(problems, fmt.Sprintf("task %s was %s", t, last[t]))
+				}
+			}
+			for _, k := range uuids {
+				if !acked[k] {
+					problems = append(problems, described[k]+" was unacknowledged")
+				}
+			}
+			return problems
+		}
+	}
+	return nil
+}

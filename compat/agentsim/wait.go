@@ -3,7 +3,9 @@ package agentsim
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 )
@@ -161,4 +163,30 @@ func (a *Agent) WaitRecovered(ctx context.Context) error {
 // Restart once its new incarnation has opened its port.
 func (a *Agent) WaitUp(ctx context.Context) error {
 	return a.waitFor(ctx, "the agent to listen", func() bool { return a.ep != nil })
+}
+
+// AwaitOwnExitOrShutdown is how a scenario ends an executor whose tasks
+// all ended: Mesos's command executor exits on its own once their
+// terminal updates are acknowledged, other executors wait to be shut
+// down. It waits up to grace for the executor process to exit; if it
+// has not, it sends a Shutdown and waits for the exit. It returns how
+// the executor ended and whether the Shutdown was sent.
+func (a *Agent) AwaitOwnExitOrShutdown(ctx context.Context, grace time.Duration) (ExitStatus, bool, error) {
+	wctx, cancel := context.WithTimeout(ctx, grace)
+	st, err := a.WaitExecutorExit(wctx)
+	cancel()
+	if err == nil || ctx.Err() != nil || !errors.Is(wctx.Err(), context.DeadlineExceeded) {
+		return st, false, err
+	}
+	if err := a.Shutdown(); err != nil {
+		// It may have exited on its own meanwhile: then no Shutdown went.
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		if st, werr := a.WaitExecutorExit(done); werr == nil {
+			return st, false, nil
+		}
+		return ExitStatus{}, true, err
+	}
+	st, err = a.WaitExecutorExit(ctx)
+	return st, true, err
 }

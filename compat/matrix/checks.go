@@ -35,16 +35,28 @@ func failIf(name string, problems []string) Check {
 	return Check{Name: name, Fail: strings.Join(problems, "; ")}
 }
 
-// cleanEnd is what every scenario that ends with a Shutdown requires: the
-// task's states, every update acknowledged once, nothing refused, a clean
-// end after the one Shutdown.
+// cleanEnd is what every scenario that ends with a Shutdown, or with the
+// executor's own exit once its tasks ended, requires: the task's states,
+// every update acknowledged once, nothing refused, no Shutdown but the
+// scripted one, a clean end.
 func cleanEnd(r *run, task string, states ...mesos.TaskState) []Check {
 	return []Check{
 		taskStates(r.entries, task, states...),
 		ackedExactlyOnce(r.entries),
-		nothingRefused(r.entries, 1),
+		nothingRefused(r.entries, scriptedShutdowns(r.entries)),
 		endedCleanly(r),
 	}
+}
+
+// scriptedShutdowns counts the Shutdowns the script asked the agent for.
+func scriptedShutdowns(es []agentsim.Entry) int {
+	n := 0
+	for _, e := range es {
+		if e.Dir == agentsim.Script && e.Name == "Shutdown" {
+			n++
+		}
+	}
+	return n
 }
 
 // wireAsAsked: the executor registered, on the wire a forced mode asks for.
@@ -251,22 +263,20 @@ func nothingRefused(es []agentsim.Entry, shutdowns int) Check {
 }
 
 // endedCleanly: the executor ended cleanly (exit code 0, or its driver
-// stopped) after the Shutdown, within the grace period (else the agent
-// would have destroyed it, which nothingRefused catches).
+// stopped), after the Shutdown (within the grace period, else the agent
+// would have destroyed it, which nothingRefused catches), or on its own
+// once every task it reported on had ended and every update was
+// acknowledged, as Mesos's command executor does.
 func endedCleanly(r *run) Check {
-	c := Check{Name: "the executor ended cleanly after the shutdown"}
+	c := Check{Name: "the executor ended cleanly, after the shutdown or on its own once its tasks ended and their updates were acknowledged"}
 	switch {
 	case !r.exited:
 		c.Fail = "it did not end"
 	case !r.exitOK:
 		c.Fail = r.exitHow
 	}
-	shutdown := false
-	for _, e := range r.entries {
-		shutdown = shutdown || sent(e, kindShutdown)
-		if e.Name == agentsim.EventExited && !shutdown {
-			c.Fail = "it exited before the shutdown: " + e.Exit.String()
-		}
+	if open := agentsim.OwnExitProblems(r.entries); len(open) > 0 {
+		c.Fail = "it exited before the shutdown with " + strings.Join(open, ", ")
 	}
 	return c
 }

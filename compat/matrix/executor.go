@@ -117,6 +117,11 @@ func (in *inProcess) wait(ctx context.Context) (bool, string, error) {
 	select {
 	case <-in.done:
 		return in.status == mesos.DRIVER_STOPPED, "driver ended " + in.status.String(), nil
+	default:
+	}
+	select {
+	case <-in.done:
+		return in.status == mesos.DRIVER_STOPPED, "driver ended " + in.status.String(), nil
 	case <-ctx.Done():
 		return false, "", fmt.Errorf("waiting for the driver to end: %w", ctx.Err())
 	}

@@ -16,6 +16,12 @@ const (
 	restartDowntime = 50 * time.Millisecond // a real agent needs ~250 ms
 	killGrace       = time.Second           // the kill policy sent from 1.0 on
 	holdAcks        = time.Hour             // longer than any cell
+	// ownExitWait is how long, once its tasks ended and every update is
+	// acknowledged, a cell waits for the executor to exit on its own
+	// before it shuts it down: Mesos's command executor exits at once on
+	// the acknowledgement (1.x), or a second after its terminal update
+	// (0.2x); other executors wait to be shut down.
+	ownExitWait = 2 * time.Second
 )
 
 // The scenarios' tasks and framework message.
@@ -124,6 +130,33 @@ func (r *run) start(tasks ...step) []step {
 	return append(tasks, r.startExecutor(), r.waitRegistered())
 }
 
+// end ends a cell whose tasks all ended: the executor exits on its own
+// once their updates are acknowledged, as Mesos's command executor does,
+// or, if it has not within ownExitWait (or half the time left in the
+// cell, if less), is shut down.
+func (r *run) end() []step {
+	return []step{r.waitAcks(), {"wait for the executor to exit on its own, else shut it down", func() error {
+		wait := ownExitWait
+		if deadline, ok := r.ctx.Deadline(); ok {
+			wait = min(wait, time.Until(deadline)/2)
+		}
+		ctx, cancel := context.WithTimeout(r.ctx, wait)
+		ok, how, err := r.inst.wait(ctx)
+		cancel()
+		if err == nil {
+			r.exited, r.exitOK, r.exitHow = true, ok, how
+			return nil
+		}
+		if r.ctx.Err() != nil {
+			return err
+		}
+		if err := r.agent.Shutdown(); err != nil {
+			return err
+		}
+		return r.waitExit().do()
+	}}}
+}
+
 // shutdown ends a cell as an agent ends an executor.
 func (r *run) shutdown() []step {
 	return []step{r.waitAcks(), {"shut the executor down", r.agent.Shutdown}, r.waitExit()}
@@ -154,7 +187,7 @@ func Scenarios() []Scenario {
 			Name:     "launch-and-finish",
 			Describe: "a task running `true` goes TASK_RUNNING → TASK_FINISHED, each update acknowledged once",
 			script: func(r *run) error {
-				return r.script(r.start(r.launchTask(task1, "true")), []step{r.waitUpdate(task1, mesos.TASK_FINISHED)}, r.shutdown())
+				return r.script(r.start(r.launchTask(task1, "true")), []step{r.waitUpdate(task1, mesos.TASK_FINISHED)}, r.end())
 			},
 			checks: func(r *run) []Check { return cleanEnd(r, task1, mesos.TASK_RUNNING, mesos.TASK_FINISHED) },
 		},
@@ -162,7 +195,7 @@ func Scenarios() []Scenario {
 			Name:     "failed-task",
 			Describe: "a task running `false` goes TASK_RUNNING → TASK_FAILED",
 			script: func(r *run) error {
-				return r.script(r.start(r.launchTask(task1, "false")), []step{r.waitUpdate(task1, mesos.TASK_FAILED)}, r.shutdown())
+				return r.script(r.start(r.launchTask(task1, "false")), []step{r.waitUpdate(task1, mesos.TASK_FAILED)}, r.end())
 			},
 			checks: func(r *run) []Check { return cleanEnd(r, task1, mesos.TASK_RUNNING, mesos.TASK_FAILED) },
 		},
@@ -176,7 +209,7 @@ func Scenarios() []Scenario {
 						return r.agent.Kill(task1, &mesos.KillPolicy{GracePeriod: &mesos.DurationInfo{Nanoseconds: int64(killGrace)}})
 					}},
 					r.waitUpdate(task1, mesos.TASK_KILLED),
-				}, r.shutdown())
+				}, r.end())
 			},
 			checks: func(r *run) []Check {
 				return append(cleanEnd(r, task1, mesos.TASK_RUNNING, mesos.TASK_KILLED), killedBeforeShutdown(r.entries, task1))
@@ -213,7 +246,7 @@ func Scenarios() []Scenario {
 						_, err := r.agent.Restart(r.ctx, true)
 						return err
 					}},
-				}, r.shutdown())
+				}, r.end())
 			},
 			checks: func(r *run) []Check {
 				return append(cleanEnd(r, task1, mesos.TASK_RUNNING, mesos.TASK_KILLED),

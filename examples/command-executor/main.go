@@ -1,6 +1,9 @@
 // Command command-executor is a drop-in replacement for the Mesos agent's
 // command executor (mesos-executor): it runs each task's CommandInfo in the
-// sandbox, reports the task's states, and kills tasks on request.
+// sandbox, reports the task's states, kills tasks on request, and exits
+// once every task it was given has ended and their terminal updates are
+// acknowledged (or after a minute without the acknowledgements), or when
+// the agent shuts it down.
 //
 // The agent starts it as `mesos-executor --launcher_dir=<dir>`; that flag
 // and any other the executor does not know are accepted and ignored,
@@ -68,7 +71,8 @@ func parseFlags(args []string) {
 	glog.V(1).Infof("launcher_dir=%q; ignored flags: %q", *launcherDir, dropped)
 }
 
-// serve runs d until it stops: exit code 0 when it was stopped (after
+// serve runs d until it stops: exit code 0 when it was stopped (once its
+// tasks ended and their terminal updates were acknowledged, or after
 // Shutdown), 1 when it was aborted or could not start.
 func serve(d driver.ExecutorDriver) int {
 	status, err := d.Run()

@@ -2,14 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/compat/agentsim"
+	"github.com/mesos-shim/executor/driver"
 )
 
 func TestKnownFlags(t *testing.T) {
@@ -87,5 +93,30 @@ func TestMissingEnvironment(t *testing.T) {
 	require.Equal(t, 1, ee.ExitCode(), "stderr: %s", &stderr)
 	for _, name := range []string{"MESOS_FRAMEWORK_ID", "MESOS_EXECUTOR_ID", "MESOS_SLAVE_ID", "MESOS_SLAVE_PID", "MESOS_DIRECTORY"} {
 		require.Contains(t, stderr.String(), name)
+	}
+}
+
+// The executor, run by the simulated agent as a real agent runs it, exits
+// with status 0 once its task's terminal update is acknowledged, on each
+// wire, with no shutdown from the agent.
+func TestExitsOnceItsTaskEnded(t *testing.T) {
+	bin := buildExecutor(t)
+	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
+		t.Run(string(wire), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			agent, err := agentsim.Start(ctx, agentsim.AgentConfig{ExecutorEnv: []string{driver.EnvProtocol + "=" + string(wire)}})
+			require.NoError(t, err)
+			defer agent.Close()
+			require.NoError(t, agent.Launch(agentsim.CommandTask("t", "exit 3")))
+			require.NoError(t, agent.LaunchExecutor(bin, "--launcher_dir="+filepath.Dir(bin)))
+			_, err = agent.WaitUpdate(ctx, "t", mesos.TASK_FAILED)
+			require.NoError(t, err)
+			st, err := agent.WaitExecutorExit(ctx)
+			require.NoError(t, err, "the executor did not exit after its task")
+			require.Equal(t, agentsim.ExitStatus{Code: 0}, st)
+			require.NoError(t, agent.WaitAllAcknowledged(ctx))
+		})
 	}
 }

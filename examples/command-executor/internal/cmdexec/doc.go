@@ -13,6 +13,14 @@
 // lone TASK_FAILED; one whose process fails to start gets TASK_STARTING
 // then TASK_FAILED.
 //
+// Once every task it was given has ended, or could not start, or a kill
+// came before any launch, the executor's work is done, as with Mesos's
+// command executor: it awaits the acknowledgement of the updates it sent
+// (at most Options.AckTimeout) and stops the driver, without waiting for a
+// Shutdown. A launch that comes during that wait cancels the stop; one
+// that comes later is refused. (A Mesos agent gives a command executor one
+// task: it stops once that task ended.)
+//
 // Driver callbacks return quickly: processes are awaited, and kills are
 // escalated, on goroutines of their own.
 package cmdexec

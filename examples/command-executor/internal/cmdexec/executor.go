@@ -2,6 +2,7 @@ package cmdexec
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"time"
@@ -20,6 +21,10 @@ const (
 	// DefaultShutdownGracePeriod matches the agent's default
 	// --executor_shutdown_grace_period.
 	DefaultShutdownGracePeriod = driver.DefaultShutdownGracePeriod
+	// DefaultAckTimeout bounds the wait for the acknowledgement of the
+	// task's terminal update before the executor stops all the same, as
+	// Mesos's command executor exits 60 s after it at the latest.
+	DefaultAckTimeout = 60 * time.Second
 )
 
 // Options configures an Executor. The zero value is usable.
@@ -34,6 +39,10 @@ type Options struct {
 	// ShutdownGracePeriod bounds Shutdown: killing the tasks and awaiting
 	// the acknowledgement of their terminal updates.
 	ShutdownGracePeriod time.Duration
+	// AckTimeout bounds how long, once every task ended (or could not
+	// start), the executor awaits the acknowledgement of their terminal
+	// updates before it stops the driver.
+	AckTimeout time.Duration
 	// SendKilling sends TASK_KILLING when a kill starts, whatever the
 	// framework. Without it, TASK_KILLING is sent only when the framework
 	// that Registered names has the TASK_KILLING_STATE capability (Mesos
@@ -49,8 +58,14 @@ type Executor struct {
 
 	mu       sync.Mutex
 	tasks    map[string]*task // running tasks, by task ID
+	launched bool             // a launch came
+	active   int              // launches whose terminal update is not sent yet
 	shutdown bool             // Shutdown was called: launches are refused
+	ending   bool             // the executor's work is done: it stops
 	killing  bool             // send TASK_KILLING when a kill starts
+	// cancelFinish, while the executor awaits the acknowledgements before
+	// stopping, cancels that wait and the stop: a launch calls it.
+	cancelFinish context.CancelFunc
 }
 
 var (
@@ -68,6 +83,9 @@ func New(opts Options) *Executor {
 	}
 	if opts.ShutdownGracePeriod <= 0 {
 		opts.ShutdownGracePeriod = DefaultShutdownGracePeriod
+	}
+	if opts.AckTimeout <= 0 {
+		opts.AckTimeout = DefaultAckTimeout
 	}
 	return &Executor{opts: opts, tasks: make(map[string]*task), killing: opts.SendKilling}
 }
@@ -152,7 +170,7 @@ func (e *Executor) KillTask(d driver.ExecutorDriver, id *mesos.TaskID) {
 func (e *Executor) KillTaskWithPolicy(d driver.ExecutorDriver, id *mesos.TaskID, policy *mesos.KillPolicy) {
 	t := e.lookup(id.GetValue())
 	if t == nil {
-		glog.Warningf("kill of unknown or ended task %s ignored", id.GetValue())
+		e.killUnknown(d, id.GetValue())
 		return
 	}
 	t.kill(d, gracePeriod(policy, t.grace), e.sendKilling())
@@ -215,9 +233,13 @@ func (e *Executor) shutdownTasks(d driver.ExecutorDriver, tasks []*task) {
 // launch starts ti's command, or reports why it cannot run.
 func (e *Executor) launch(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
 	id := ti.GetTaskID()
+	if !e.begin(d, id) {
+		return
+	}
 	cmd, err := newCommand(ti.GetCommand(), e.opts.Sandbox, e.opts.Environ)
 	if err != nil {
 		sendStatus(d, id, mesos.TASK_FAILED, err.Error())
+		e.ended(d)
 		return
 	}
 	t := &task{
@@ -226,13 +248,19 @@ func (e *Executor) launch(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
 		cmd:   cmd,
 		done:  make(chan struct{}),
 	}
-	if !e.add(d, t) || !t.start(d) {
+	if !e.add(d, t) {
+		e.ended(d)
+		return
+	}
+	if !t.start(d) {
 		e.remove(t)
+		e.ended(d)
 		return
 	}
 	go func() {
 		t.wait(d)
 		e.remove(t)
+		e.ended(d)
 	}()
 }
 
@@ -259,6 +287,99 @@ func (e *Executor) remove(t *task) {
 	defer e.mu.Unlock()
 	if e.tasks[t.id.Value] == t {
 		delete(e.tasks, t.id.Value)
+	}
+}
+
+// begin counts a launch of task id, and cancels a pending stop: the
+// executor lives on until this task too has ended. During shutdown, or
+// once the executor is stopping, the launch is refused with TASK_FAILED and
+// begin returns false. Every launch begin accepts ends with one call of
+// ended.
+func (e *Executor) begin(d driver.ExecutorDriver, id mesos.TaskID) bool {
+	e.mu.Lock()
+	refused := e.shutdown || e.ending
+	if !refused {
+		e.launched = true
+		e.active++
+		if e.cancelFinish != nil {
+			glog.Infof("task %s launched while awaiting acknowledgements: not stopping", id.Value)
+			e.cancelFinish()
+			e.cancelFinish = nil
+		}
+	}
+	e.mu.Unlock()
+	if refused {
+		glog.Errorf("launch of task %s refused: executor is shutting down", id.Value)
+		sendStatus(d, id, mesos.TASK_FAILED, "executor is shutting down")
+	}
+	return !refused
+}
+
+// ended is called once a launched task's terminal update was sent, whether
+// it ran or could not start, or once its launch was ignored. When no other
+// task is left, the executor's work is done, as Mesos's command executor's
+// is when its one task ended: unless Shutdown is already seeing to it, it
+// awaits the acknowledgements and stops the driver, and the program exits.
+// A launch that comes during that wait cancels the stop.
+func (e *Executor) ended(d driver.ExecutorDriver) {
+	e.mu.Lock()
+	e.active--
+	end := e.active == 0 && !e.shutdown && !e.ending
+	var ctx context.Context
+	if end {
+		if e.cancelFinish != nil {
+			e.cancelFinish() // an earlier wait, already cancelled by a launch
+		}
+		ctx, e.cancelFinish = context.WithTimeout(context.Background(), e.opts.AckTimeout)
+	}
+	e.mu.Unlock()
+	if end {
+		glog.Info("every task ended: stopping once their updates are acknowledged")
+		go e.finish(ctx, d)
+	}
+}
+
+// killUnknown handles a kill of a task that is not running. Before any
+// launch it means the task is not coming (its launch was lost): the
+// executor stops, as Mesos's does. Otherwise the kill is ignored.
+func (e *Executor) killUnknown(d driver.ExecutorDriver, id string) {
+	e.mu.Lock()
+	end := !e.launched && !e.shutdown && !e.ending && e.cancelFinish == nil
+	var ctx context.Context
+	if end {
+		ctx, e.cancelFinish = context.WithTimeout(context.Background(), e.opts.AckTimeout)
+	}
+	e.mu.Unlock()
+	if !end {
+		glog.Warningf("kill of unknown or ended task %s ignored", id)
+		return
+	}
+	glog.Errorf("kill of task %s before any task was launched: stopping", id)
+	go e.finish(ctx, d)
+}
+
+// finish awaits the acknowledgement of every update sent until ctx is
+// done, at most Options.AckTimeout, and stops d, unless a launch cancelled
+// ctx meanwhile. Once it decided to stop, launches are refused.
+func (e *Executor) finish(ctx context.Context, d driver.ExecutorDriver) {
+	err := d.AwaitAcknowledgements(ctx)
+	e.mu.Lock()
+	cancelled := errors.Is(ctx.Err(), context.Canceled)
+	stop := !cancelled && !e.ending
+	if stop {
+		e.ending = true
+		e.cancelFinish()
+		e.cancelFinish = nil
+	}
+	e.mu.Unlock()
+	if !stop {
+		return
+	}
+	if err != nil {
+		glog.Warningf("not every status update was acknowledged: %v", err)
+	}
+	if _, err := d.Stop(); err != nil {
+		glog.Errorf("stopping the driver: %v", err)
 	}
 }
 

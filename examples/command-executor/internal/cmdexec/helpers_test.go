@@ -67,6 +67,13 @@ func newTest(t *testing.T, opts Options) (*Executor, *fakeDriver) {
 	return e, newFakeDriver()
 }
 
+// holdStop holds the acknowledgements of d's updates, so that an executor
+// whose tasks all ended does not stop before the test launches the next
+// task: that launch cancels the stop.
+func holdStop(d *fakeDriver) {
+	d.release = make(chan struct{})
+}
+
 // shellTask is a task running cmd with the default shell setting.
 func shellTask(id, cmd string) *mesos.TaskInfo {
 	return &mesos.TaskInfo{

@@ -161,13 +161,17 @@ func TestShorterGracePeriodBringsSigkillForward(t *testing.T) {
 
 func TestKillOfUnknownOrEndedTaskIsIgnored(t *testing.T) {
 	e, d := newTest(t, Options{SendKilling: true})
+	d.release = make(chan struct{}) // the executor is still there after its task
+	e.LaunchTask(d, shellTask("t", "sleep 30"))
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
 	e.KillTask(d, &mesos.TaskID{Value: "unknown"})
 	noUpdates(t, d)
 
-	e.LaunchTask(d, shellTask("t", "true"))
-	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+	e.KillTask(d, &mesos.TaskID{Value: "t"})
+	expect(t, d, "t", mesos.TASK_KILLING, mesos.TASK_KILLED)
 	// The reaper may still be removing the task: either way, no update.
 	e.KillTask(d, &mesos.TaskID{Value: "t"})
+	e.KillTask(d, &mesos.TaskID{Value: "unknown"})
 	noUpdates(t, d)
 }
 

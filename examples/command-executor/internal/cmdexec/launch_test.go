@@ -46,6 +46,7 @@ func TestExplicitShell(t *testing.T) {
 func TestNonShellCommand(t *testing.T) {
 	dir := t.TempDir()
 	e, d := newTest(t, Options{Sandbox: dir})
+	holdStop(d)
 
 	// arguments[0] is argv[0]; the shell would have ignored the arguments.
 	e.LaunchTask(d, argvTask("argv", "/bin/sh", "custom-name", "-c", `printf %s "$0" > argv0; exit 4`))
@@ -98,6 +99,7 @@ func TestNonShellProgramIsOnTaskPath(t *testing.T) {
 	})
 	t.Run("not on the task's PATH", func(t *testing.T) {
 		e, d := newTest(t, Options{Environ: []string{"PATH=" + bin}})
+		holdStop(d)
 		e.LaunchTask(d, argvTask("t", "sh", "sh", "-c", "exit 0")) // on the executor's PATH only
 		s := expect(t, d, "t", mesos.TASK_FAILED)
 		require.Contains(t, s.GetMessage(), "executable file not found")
@@ -116,6 +118,7 @@ func TestNonShellProgramIsOnTaskPath(t *testing.T) {
 
 func TestStartFailure(t *testing.T) {
 	e, d := newTest(t, Options{})
+	holdStop(d)
 
 	e.LaunchTask(d, argvTask("path", "/nonexistent/program"))
 	s := expect(t, d, "path", mesos.TASK_STARTING, mesos.TASK_FAILED)
