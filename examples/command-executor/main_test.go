@@ -66,8 +66,16 @@ func buildExecutor(t *testing.T) string {
 // A flag that changes how the task runs makes the executor exit with
 // status 1, naming it, before it does anything else.
 func TestUnsupportedFlagIsRefused(t *testing.T) {
-	bin := buildExecutor(t)
-	cmd := exec.Command(bin, "--launcher_dir=/usr/libexec/mesos", "--sandbox_directory=/mnt/mesos/sandbox", "--user=nobody")
+	stderr := runWithoutEnvironment(t, "--launcher_dir=/usr/libexec/mesos", "--sandbox_directory=/mnt/mesos/sandbox", "--user=nobody")
+	require.Contains(t, stderr, "unsupported flag --sandbox_directory")
+	require.NotContains(t, stderr, "MESOS_FRAMEWORK_ID", "refused before reading the environment")
+}
+
+// runWithoutEnvironment builds the executor, runs it with args and an
+// empty environment, checks that it exits 1, and returns its stderr.
+func runWithoutEnvironment(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(buildExecutor(t), args...)
 	cmd.Env = []string{}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -75,24 +83,15 @@ func TestUnsupportedFlagIsRefused(t *testing.T) {
 	var ee *exec.ExitError
 	require.True(t, errors.As(err, &ee), "want a failed exit, got %v; stderr: %s", err, &stderr)
 	require.Equal(t, 1, ee.ExitCode(), "stderr: %s", &stderr)
-	require.Contains(t, stderr.String(), "unsupported flag --sandbox_directory")
-	require.NotContains(t, stderr.String(), "MESOS_FRAMEWORK_ID", "refused before reading the environment")
+	return stderr.String()
 }
 
 // TestMissingEnvironment builds the executor and runs it as an agent
 // would, but without the agent's environment.
 func TestMissingEnvironment(t *testing.T) {
-	bin := buildExecutor(t)
-	cmd := exec.Command(bin, "--launcher_dir=/usr/libexec/mesos", "--unknown_flag=1")
-	cmd.Env = []string{}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	require.True(t, errors.As(err, &ee), "want a failed exit, got %v; stderr: %s", err, &stderr)
-	require.Equal(t, 1, ee.ExitCode(), "stderr: %s", &stderr)
+	stderr := runWithoutEnvironment(t, "--launcher_dir=/usr/libexec/mesos", "--unknown_flag=1")
 	for _, name := range []string{"MESOS_FRAMEWORK_ID", "MESOS_EXECUTOR_ID", "MESOS_SLAVE_ID", "MESOS_SLAVE_PID", "MESOS_DIRECTORY"} {
-		require.Contains(t, stderr.String(), name)
+		require.Contains(t, stderr, name)
 	}
 }
 
