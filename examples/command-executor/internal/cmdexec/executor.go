@@ -327,9 +327,8 @@ func (e *Executor) ended(d driver.ExecutorDriver) {
 	end := e.active == 0 && !e.shutdown && !e.ending
 	var ctx context.Context
 	if end {
-		if e.cancelFinish != nil {
-			e.cancelFinish() // an earlier wait, already cancelled by a launch
-		}
+		// No wait is pending: the launch that began this task cancelled
+		// any, and cleared cancelFinish.
 		ctx, e.cancelFinish = context.WithTimeout(context.Background(), e.opts.AckTimeout)
 	}
 	e.mu.Unlock()
