@@ -50,6 +50,7 @@ type rawReply struct {
 	status    int
 	flush     bool
 	closeConn bool
+	noAck     bool // an accepted UPDATE is not acknowledged on the stream
 }
 
 type rawRequest struct {
@@ -207,7 +208,7 @@ func (a *rawAgent) answer(c net.Conn, bw *bufio.Writer, n int, req *http.Request
 	if r.flush {
 		bw.Flush()
 	}
-	if r.status == http.StatusAccepted && call.Type == executor.Call_UPDATE && st != nil {
+	if r.status == http.StatusAccepted && call.Type == executor.Call_UPDATE && st != nil && !r.noAck {
 		s := call.Update.Status
 		st.push(&executor.Event{Type: executor.Event_ACKNOWLEDGED, Acknowledged: &executor.Event_Acknowledged{TaskID: s.TaskID, UUID: s.UUID}})
 	}

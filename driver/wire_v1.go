@@ -325,6 +325,8 @@ func (w *httpWire) readEvents(gen int, body io.Reader) subscribeFailure {
 			w.setSubscribed(gen, true)
 		case e.Type == executor.Event_HEARTBEAT:
 			w.heartbeatSeen()
+		case e.Type == executor.Event_ACKNOWLEDGED && e.Acknowledged != nil:
+			w.acknowledged(gen, e.Acknowledged.UUID)
 		}
 		w.post(gen, core.Event{Event: e})
 	}

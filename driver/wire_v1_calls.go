@@ -52,9 +52,11 @@ import (
 //     received or seen acknowledged, and acknowledges it again
 //     (TaskStatusUpdateStream::update). Only a duplicate arriving after the
 //     task's terminal update has been acknowledged, when the agent has
-//     forgotten the task's stream, would be forwarded again; the sequential
-//     sender this replaced had the same window, one call wide. A MESSAGE
-//     may reach the framework twice; the v1 API promises nothing more.
+//     forgotten the task's stream, would be forwarded again. So an UPDATE
+//     whose acknowledgement the event stream has brought is not sent again
+//     (the wire remembers the last ackMemory acknowledged uuids, more than
+//     the calls one connection can leave unanswered). A MESSAGE may reach
+//     the framework twice; the v1 API promises nothing more.
 //   - No answer for CallTimeout while calls are outstanding (nor a connect
 //     within it) means the agent's host went silent without closing the
 //     socket: the connection and the subscription are dropped and the core
@@ -82,6 +84,9 @@ const (
 type queuedCall struct {
 	what callName
 	body []byte
+	// unsure: written on a connection that broke before the answer came,
+	// so the agent may have handled it.
+	unsure bool
 }
 
 // callName names a call in logs.
@@ -122,14 +127,15 @@ type callQueue struct {
 	next, sent int
 	retrying   bool // a call was answered "retry": finish the round, pause, resend
 	conn       *callsConn
+	acked      ackMemory
 }
 
 func (q *callQueue) outstanding() int { return q.sent - q.next }
 
 // drop forgets every call and the connection.
 func (q *callQueue) drop() {
-	q.calls, q.base = nil, nil
 	q.dropConn()
+	q.calls, q.base = nil, nil
 }
 
 // dropConn closes the connection; every unsettled call is to be sent again.
@@ -138,7 +144,64 @@ func (q *callQueue) dropConn() {
 		q.conn.Close()
 		q.conn = nil
 	}
+	for i := q.next; i < q.sent; i++ {
+		q.calls[i].unsure = true
+	}
 	q.next, q.sent, q.retrying = 0, 0, false
+}
+
+// skipAcknowledged removes, from the n calls about to be written, the
+// UPDATEs the agent has acknowledged on the event stream although their
+// answers were lost with a connection, and returns how many are left to
+// write. Only the sender calls it, before taking its batch.
+func (q *callQueue) skipAcknowledged(n int) int {
+	for i := q.sent; i < q.sent+n && i < len(q.calls); {
+		c := &q.calls[i]
+		if !c.unsure {
+			i++
+			continue
+		}
+		c.unsure = false
+		if c.what.typ != executor.Call_UPDATE || !q.acked.has(c.what.uuid) {
+			i++
+			continue
+		}
+		logging.V(1).Infof("driver: not sending %s again: the agent has acknowledged it", c.what)
+		q.calls = slices.Delete(q.calls, i, i+1)
+	}
+	return min(n, len(q.calls)-q.sent)
+}
+
+// ackMemory remembers the uuids of the last acknowledgements the event
+// stream brought, so that a connection's lost answers do not make the wire
+// send an acknowledged update again. An update can be left unsure only
+// while it is among the callsWindow calls outstanding, and the calls
+// acknowledged since the oldest of them was written are those, plus at
+// most callsWindow written before it and answered since: twice the window
+// covers them all.
+type ackMemory struct {
+	uuids [2 * callsWindow][16]byte
+	next  int
+}
+
+func (m *ackMemory) add(uuid []byte) {
+	if len(uuid) != len(m.uuids[0]) {
+		return // not one of the driver's uuids
+	}
+	copy(m.uuids[m.next][:], uuid)
+	m.next = (m.next + 1) % len(m.uuids)
+}
+
+func (m *ackMemory) has(uuid []byte) bool {
+	if len(uuid) != len(m.uuids[0]) {
+		return false
+	}
+	for i := range m.uuids {
+		if string(m.uuids[i][:]) == string(uuid) {
+			return true
+		}
+	}
+	return false
 }
 
 // push queues c last. It may move the calls to a larger array, never
@@ -310,7 +373,7 @@ func (w *httpWire) takeBatch(now, pause time.Time) (conn *callsConn, batch []que
 	if q.conn == nil {
 		return nil, nil, true
 	}
-	n := min(q.room(), len(q.calls)-q.sent)
+	n := q.skipAcknowledged(min(q.room(), len(q.calls)-q.sent))
 	if n == 0 {
 		return q.conn, nil, false
 	}
@@ -511,6 +574,16 @@ func (w *httpWire) judge(c callName, status int, msg []byte) (retry bool) {
 		logging.Errorf("driver: agent rejected %s: %v", c, err)
 		return false
 	}
+}
+
+// acknowledged remembers that subscription gen's stream acknowledged the
+// update of uuid, so that the update is not sent again (see skipAcknowledged).
+func (w *httpWire) acknowledged(gen int, uuid []byte) {
+	w.mu.Lock()
+	if gen == w.gen {
+		w.calls.acked.add(uuid)
+	}
+	w.mu.Unlock()
 }
 
 // heartbeatSeen: only agents from 1.8 on send HEARTBEAT events, and they

@@ -40,11 +40,11 @@ func startOnRaw(t *testing.T, a *rawAgent, rec driver.Executor, env map[string]s
 	return d
 }
 
-// sendNumbered sends n TASK_RUNNING updates for task, numbered in their
-// message.
-func sendNumbered(t *testing.T, d *driver.Driver, task string, n int) {
+// sendNumbered sends TASK_RUNNING updates for task numbered from to
+// below to in their message.
+func sendNumbered(t *testing.T, d *driver.Driver, task string, from, to int) {
 	t.Helper()
-	for i := 0; i < n; i++ {
+	for i := from; i < to; i++ {
 		_, err := d.SendStatusUpdate(&mesos.TaskStatus{TaskID: mesos.TaskID{Value: task},
 			State: mesos.TASK_RUNNING.Enum(), Message: &[]string{strconv.Itoa(i)}[0]})
 		require.NoError(t, err)
@@ -106,7 +106,7 @@ func TestV1CallsArePipelinedOnOneConnection(t *testing.T) {
 			rec := newRecorder()
 			d := startOnRaw(t, a, rec, env, func(c *driver.Config) { c.JSON = tc.json })
 			rec.waitFor(t, "Registered")
-			sendNumbered(t, d, "t1", n)
+			sendNumbered(t, d, "t1", 0, n)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			require.NoError(t, d.AwaitAcknowledgements(ctx), "the agent would hold its answers for ever without pipelining")
@@ -149,7 +149,7 @@ func TestV1RefusedCallsAreRetriedInOrder(t *testing.T) {
 	rec := newRecorder()
 	d := startOnRaw(t, a, rec, nil, nil)
 	rec.waitFor(t, "Registered")
-	sendNumbered(t, d, "t1", n)
+	sendNumbered(t, d, "t1", 0, n)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, d.AwaitAcknowledgements(ctx))
@@ -161,30 +161,55 @@ func TestV1RefusedCallsAreRetriedInOrder(t *testing.T) {
 }
 
 // The connection breaks after the agent handled calls 5 to 9 but before
-// their answers went out, and with call 10 unread: every call without an
-// answer is sent again, in order, on a new connection. The agent sees 5 to
-// 9 twice (it ignores a duplicate uuid and acknowledges it again) and
-// every update in order of first arrival.
+// their answers went out (nor their acknowledgements, which an agent sends
+// once the update is checkpointed), and with call 10 unread: every call
+// without an answer is sent again, in order, on a new connection. The
+// agent sees 5 to 9 twice (it ignores a duplicate uuid and acknowledges it
+// again) and every update in order of first arrival.
 func TestV1CallsUnansweredWhenTheConnectionBreaksAreSentAgain(t *testing.T) {
-	const n = 40
+	got := sendAcrossABrokenCallsConnection(t, rawReply{status: http.StatusAccepted, noAck: true})
+	want := append(numbersUpTo(10), 5, 6, 7, 8, 9)
+	require.Equal(t, append(want, numbersUpTo(40)[10:]...), got)
+}
+
+// As above, but the acknowledgements of 5 to 9 came on the event stream
+// before the connection broke: those updates are not sent again (an agent
+// that has forgotten a task after its terminal update was acknowledged
+// would forward a duplicate to the framework).
+func TestV1UpdatesAcknowledgedAreNotSentAgainAfterTheConnectionBreaks(t *testing.T) {
+	got := sendAcrossABrokenCallsConnection(t, rawReply{status: http.StatusAccepted})
+	require.Equal(t, numbersUpTo(40), got)
+}
+
+// sendAcrossABrokenCallsConnection sends 40 updates to an agent that
+// answers calls 5 to 9 with handled (the answer written but never flushed),
+// closes the connection on call 10 without reading it, and accepts every
+// other call, and returns the updates the agent accepted, in order, once
+// the driver has seen all acknowledged. Where the agent acknowledges 5 to 9,
+// the driver has seen those acknowledgements before it sends call 10.
+func sendAcrossABrokenCallsConnection(t *testing.T, handled rawReply) []int {
+	t.Helper()
 	a := startRawAgent(t, false, func(i int, _ *executor.Call) rawReply {
 		switch {
 		case i < 5 || i > 10:
 			return rawReply{status: http.StatusAccepted, flush: true}
 		case i < 10:
-			return rawReply{status: http.StatusAccepted} // handled, the answer never leaves
+			return handled
 		}
 		return rawReply{closeConn: true}
 	})
 	rec := newRecorder()
 	d := startOnRaw(t, a, rec, nil, nil)
 	rec.waitFor(t, "Registered")
-	sendNumbered(t, d, "t1", n)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	sendNumbered(t, d, "t1", 0, 10)
+	if !handled.noAck {
+		require.NoError(t, d.AwaitAcknowledgements(ctx))
+	}
+	sendNumbered(t, d, "t1", 10, 40)
 	require.NoError(t, d.AwaitAcknowledgements(ctx))
-	want := append(numbersUpTo(10), 5, 6, 7, 8, 9)
-	require.Equal(t, append(want, numbersUpTo(n)[10:]...), acceptedUpdates(a.requests()))
+	return acceptedUpdates(a.requests())
 }
 
 // The agent's host goes silent: the calls connection takes a call and
@@ -205,13 +230,13 @@ func TestV1SilentAgentIsLostAfterCallTimeout(t *testing.T) {
 	rec := newRecorder()
 	d := startOnRaw(t, a, rec, map[string]string{driver.EnvCheckpoint: "1"}, func(c *driver.Config) { c.CallTimeout = timeout })
 	rec.waitFor(t, "Registered")
-	sendNumbered(t, d, "slow", slow)
+	sendNumbered(t, d, "slow", 0, slow)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, d.AwaitAcknowledgements(ctx), "a slow agent is not a silent one")
 
 	start := time.Now()
-	sendNumbered(t, d, "t1", 1)
+	sendNumbered(t, d, "t1", 0, 1)
 	a.waitUntil("got a second SUBSCRIBE", func() bool { return a.subscribesLocked() == 2 })
 	took := time.Since(start)
 	require.GreaterOrEqual(t, took, timeout)
@@ -253,7 +278,7 @@ func TestV1SilentAgentWithoutCheckpointIsAskedAgainNotAbandoned(t *testing.T) {
 	rec := newRecorder()
 	d := startOnRaw(t, a, rec, nil, func(c *driver.Config) { c.CallTimeout = timeout })
 	rec.waitFor(t, "Registered")
-	sendNumbered(t, d, "t1", 1)
+	sendNumbered(t, d, "t1", 0, 1)
 	rec.waitFor(t, "Reregistered")
 	require.NotContains(t, rec.trace(), "Shutdown")
 	require.Contains(t, rec.trace(), "Disconnected")
@@ -282,7 +307,7 @@ func TestV1CallsConnectThatNeverCompletesIsTheAgentGoneSilent(t *testing.T) {
 	rec.waitFor(t, "Registered")
 
 	start := time.Now()
-	sendNumbered(t, d, "t1", 3)
+	sendNumbered(t, d, "t1", 0, 3)
 	a.waitUntil("got a second SUBSCRIBE", func() bool { return a.subscribesLocked() == 2 })
 	took := time.Since(start)
 	require.GreaterOrEqual(t, took, timeout, "the connect was given CallTimeout")
@@ -302,7 +327,7 @@ func TestV1CallsConnectThatNeverCompletesIsTheAgentGoneSilent(t *testing.T) {
 	logs.wait(t, 0, 5*time.Second, "no answer from the agent at "+a.endpoint()+" on the calls connection (cannot connect to the agent for calls")
 
 	// The calls of the new subscription take a fresh connection.
-	sendNumbered(t, d, "t2", 1)
+	sendNumbered(t, d, "t2", 0, 1)
 	a.waitUntil("accepted t2's update", func() bool { return len(acceptedUpdates(a.reqs)) == 1 })
 	reqs = a.requests()
 	last = reqs[len(reqs)-1]
@@ -318,7 +343,7 @@ func TestV1NewSubscriptionDropsTheCallsConnection(t *testing.T) {
 	rec := newRecorder()
 	d := startOnRaw(t, a, rec, map[string]string{driver.EnvCheckpoint: "1"}, nil)
 	rec.waitFor(t, "Registered")
-	sendNumbered(t, d, "t1", 3)
+	sendNumbered(t, d, "t1", 0, 3)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, d.AwaitAcknowledgements(ctx))
@@ -326,7 +351,7 @@ func TestV1NewSubscriptionDropsTheCallsConnection(t *testing.T) {
 	a.cutStream()
 	rec.waitFor(t, "Reregistered")
 	a.waitUntil("saw the old calls connection closed", func() bool { return a.closedLocked(old) })
-	sendNumbered(t, d, "t1", 1)
+	sendNumbered(t, d, "t1", 0, 1)
 	require.NoError(t, d.AwaitAcknowledgements(ctx))
 	reqs := a.requests()
 	require.NotEqual(t, old, reqs[len(reqs)-1].conn)

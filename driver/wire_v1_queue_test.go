@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 	"unsafe"
@@ -82,4 +83,42 @@ func TestAHeartbeatAcceptedDoesNotWarmTheCallsConnection(t *testing.T) {
 	answer(executor.Call_UPDATE)
 	require.True(t, conn.warm, "an UPDATE's 202 does")
 	require.Equal(t, callsWindow, w.calls.room())
+}
+
+// Of the calls a broken connection left unsure, the UPDATEs acknowledged
+// on the stream are not written again; the others are, and so is every
+// call written for the first time, acknowledged uuid or not.
+func TestTheCallQueueSkipsOnlyUnsureUpdatesAcknowledged(t *testing.T) {
+	uuid := func(i int) []byte { return []byte(fmt.Sprintf("uuid-%011d", i)) }
+	var q callQueue
+	for i := range 6 {
+		q.push(queuedCall{what: callName{typ: executor.Call_UPDATE, uuid: uuid(i)}, body: []byte(strconv.Itoa(i))})
+	}
+	q.push(queuedCall{what: callName{typ: executor.Call_MESSAGE}, body: []byte("m")})
+	q.sent = 5 // 0 to 4 written, their answers lost with the connection
+	q.dropConn()
+	for _, i := range []int{1, 3, 5} {
+		q.acked.add(uuid(i))
+	}
+	require.Equal(t, 5, q.skipAcknowledged(7))
+	var left []string
+	for _, c := range q.calls {
+		left = append(left, string(c.body))
+		require.False(t, c.unsure, "call %s is still marked unsure once judged", c.body)
+	}
+	require.Equal(t, []string{"0", "2", "4", "5", "m"}, left)
+}
+
+// The wire remembers the last 2 × callsWindow acknowledgements, no more.
+func TestTheAckMemoryKeepsTheLastTwoWindows(t *testing.T) {
+	uuid := func(i int) []byte { return []byte(fmt.Sprintf("uuid-%011d", i)) }
+	var m ackMemory
+	const n = 2*callsWindow + 10
+	for i := range n {
+		m.add(uuid(i))
+	}
+	for i := range n {
+		require.Equal(t, i >= 10, m.has(uuid(i)), "uuid %d", i)
+	}
+	require.False(t, m.has([]byte("short")))
 }
