@@ -42,16 +42,22 @@ func (e *sslEnv) lookup(names ...string) (value, name string) {
 	return "", EnvSSLPrefix + names[0]
 }
 
-func (e *sslEnv) flag(names ...string) bool {
+// flag reads a boolean variable, false when unset.
+func (e *sslEnv) flag(names ...string) bool { return e.flagOr(false, names...) }
+
+// flagOr reads a boolean variable, def when unset.
+func (e *sslEnv) flagOr(def bool, names ...string) bool {
 	v, name := e.lookup(names...)
 	switch strings.ToLower(v) {
-	case "", "0", "false", "no":
+	case "":
+		return def
+	case "0", "false", "no":
 		return false
 	case "1", "true", "yes":
 		return true
 	}
 	e.problems = append(e.problems, fmt.Errorf("%s=%q is not a boolean", name, v))
-	return false
+	return def
 }
 
 // looksLikeTLS tells, from up to the first 6 bytes a client sent, whether it

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/mesos-shim/executor/internal/tlsopt"
@@ -23,7 +24,9 @@ type sslSettings struct {
 	requireClient bool
 	scheme        string // HOSTNAME_VALIDATION_SCHEME: tlsopt.SchemeLegacy or SchemeOpenSSL
 	verifyIPAdd   bool
+	depth         int // VERIFICATION_DEPTH: CA certificates allowed between a peer's and a trusted one
 	downgrade     bool
+	minVersion    uint16
 	maxVersion    uint16
 	cipherSuites  []uint16 // TLS 1.2 suites from CIPHERS; nil after a problem
 }
@@ -68,11 +71,9 @@ func readSSLEnv(getenv func(string) string, needCert bool) (sslSettings, error) 
 	s.verifyServer = e.flag("VERIFY_SERVER_CERT", "VERIFY_CERT") || s.requireClient
 	s.scheme = e.scheme()
 	s.verifyIPAdd = e.flag("VERIFY_IPADD")
+	s.depth = e.verificationDepth()
 	s.downgrade = e.flag("SUPPORT_DOWNGRADE")
-	s.maxVersion = tls.VersionTLS12 // libprocess enables only TLS 1.2 by default
-	if e.flag("ENABLE_TLS_V1_3") {
-		s.maxVersion = tls.VersionTLS13
-	}
+	s.minVersion, s.maxVersion = e.versions()
 	s.cipherSuites = e.cipherSuites()
 	return s, errors.Join(e.problems...)
 }
@@ -125,14 +126,78 @@ func (e *sslEnv) scheme() string {
 	return tlsopt.SchemeLegacy
 }
 
+// defaultVerificationDepth is libprocess's verification_depth.
+const defaultVerificationDepth = 4
+
+// verificationDepth reads VERIFICATION_DEPTH: how many CA certificates may
+// stand between a peer's certificate and the trusted one, as OpenSSL's
+// verify depth counts them.
+func (e *sslEnv) verificationDepth() int {
+	v, name := e.lookup("VERIFICATION_DEPTH")
+	if v == "" {
+		return defaultVerificationDepth
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		e.problems = append(e.problems, fmt.Errorf("%s=%q is not a number of certificates (0 or more)", name, v))
+		return defaultVerificationDepth
+	}
+	return n
+}
+
+// tlsVersions are the protocol versions libprocess can enable, by the
+// suffix of their ENABLE_ variable, oldest first, with whether it enables
+// them by default.
+var tlsVersions = []struct {
+	flag    string
+	version uint16 // 0: Go does not speak it
+	on      bool
+}{
+	{"SSL_V3", 0, false},
+	{"TLS_V1_0", tls.VersionTLS10, false},
+	{"TLS_V1_1", tls.VersionTLS11, false},
+	{"TLS_V1_2", tls.VersionTLS12, true},
+	{"TLS_V1_3", tls.VersionTLS13, false},
+}
+
+// versions reads the ENABLE_ variables into the range of versions to
+// speak: from the oldest enabled to the newest (crypto/tls takes a range,
+// so a version disabled between two enabled ones is spoken too; an agent
+// refuses it anyway). Only TLS 1.2 by default, as libprocess.
+func (e *sslEnv) versions() (lowest, highest uint16) {
+	var sslV3 bool
+	for _, v := range tlsVersions {
+		on := e.flagOr(v.on, "ENABLE_"+v.flag)
+		switch {
+		case !on:
+		case v.version == 0:
+			sslV3 = true
+		case lowest == 0:
+			lowest, highest = v.version, v.version
+		default:
+			highest = v.version
+		}
+	}
+	if lowest == 0 {
+		why := "every TLS version is disabled"
+		if sslV3 {
+			why = "only SSLv3 is enabled, which Go does not speak"
+		}
+		e.problems = append(e.problems, fmt.Errorf("%sENABLE_*: %s", EnvSSLPrefix, why))
+		return tls.VersionTLS12, tls.VersionTLS12
+	}
+	return lowest, highest
+}
+
 // peerCheck is how libprocess would verify a peer's certificate.
 func (s *sslSettings) peerCheck() *tlsopt.PeerCheck {
-	return &tlsopt.PeerCheck{Roots: s.roots, Scheme: s.scheme, VerifyIPAdd: s.verifyIPAdd, RequireClientCert: s.requireClient}
+	return &tlsopt.PeerCheck{Roots: s.roots, Scheme: s.scheme, VerifyIPAdd: s.verifyIPAdd,
+		RequireClientCert: s.requireClient, Depth: s.depth}
 }
 
 func (s *sslSettings) client() *tls.Config {
 	cfg := &tls.Config{
-		MinVersion:         tls.VersionTLS12,
+		MinVersion:         s.minVersion,
 		MaxVersion:         s.maxVersion,
 		CipherSuites:       s.cipherSuites,
 		RootCAs:            s.roots,
@@ -150,7 +215,7 @@ func (s *sslSettings) client() *tls.Config {
 }
 
 func (s *sslSettings) server() *tls.Config {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: s.maxVersion, CipherSuites: s.cipherSuites, ClientCAs: s.roots}
+	cfg := &tls.Config{MinVersion: s.minVersion, MaxVersion: s.maxVersion, CipherSuites: s.cipherSuites, ClientCAs: s.roots}
 	if s.cert != nil {
 		cfg.Certificates = []tls.Certificate{*s.cert}
 	}
@@ -175,7 +240,9 @@ func (s *sslSettings) server() *tls.Config {
 // check the host dialled; other dialers (net/http) hide an IP address
 // from it, and under the legacy scheme it then checks the chain alone.
 // A certificate and key, if given, are presented to servers.
-// Its TLS 1.2 cipher suites follow CIPHERS, OpenSSL's names translated to
+// Its versions follow the ENABLE_ variables (TLS 1.2 alone by default), its
+// chains are at most VERIFICATION_DEPTH CA certificates long (4), and
+// its TLS 1.2 cipher suites follow CIPHERS, OpenSSL's names translated to
 // Go's, and include by default the RSA key-exchange suites of libprocess's
 // default list, which Go no longer offers on its own.
 // Every problem is reported in one error, each by variable name.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -46,6 +47,11 @@ type PeerCheck struct {
 	// scheme a server whose host name cannot be found then fails, where
 	// otherwise its chain alone is enough.
 	RequireClientCert bool
+	// Depth is how many CA certificates may stand between the peer's
+	// certificate and the trusted one (LIBPROCESS_SSL_VERIFICATION_DEPTH,
+	// 4 by default there, counted as OpenSSL's verify depth): 0 takes only
+	// a certificate a trusted CA signed itself; negative: no bound.
+	Depth int
 	// Resolver answers the legacy scheme's lookups; nil: SetResolver's.
 	Resolver Resolver
 	// LookupTimeout bounds those lookups; 0: DefaultLookupTimeout.
@@ -153,8 +159,15 @@ func (p PeerCheck) verifyChain(certs []*x509.Certificate, usage x509.ExtKeyUsage
 	for _, c := range certs[1:] {
 		opts.Intermediates.AddCert(c)
 	}
-	if _, err := certs[0].Verify(opts); err != nil {
+	chains, err := certs[0].Verify(opts)
+	if err != nil {
 		return nil, fmt.Errorf("the peer's certificate (%s) is not trusted: %w", certs[0].Subject, err)
+	}
+	shortest := slices.MinFunc(chains, func(a, b []*x509.Certificate) int { return len(a) - len(b) })
+	// A chain holds the peer's certificate, the CAs between, and the root.
+	if between := max(len(shortest)-2, 0); p.Depth >= 0 && between > p.Depth {
+		return nil, fmt.Errorf("the peer's certificate (%s) is %d CA certificate(s) away from a trusted one, more than the verification depth (%d) allows",
+			certs[0].Subject, between, p.Depth)
 	}
 	return certs[0], nil
 }

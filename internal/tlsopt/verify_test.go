@@ -42,6 +42,21 @@ func newTestCA(t *testing.T) testCA {
 	return testCA{cert: cert, key: key, pool: pool}
 }
 
+// sub makes a CA that ca signs: an intermediate. Its pool is ca's.
+func (ca testCA) sub(t *testing.T, name string) testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	return testCA{cert: cert, key: key, pool: ca.pool}
+}
+
 // leaf signs a certificate with the names of tmpl (DNSNames, IPAddresses,
 // Subject), usable by servers and clients.
 func (ca testCA) leaf(t *testing.T, tmpl x509.Certificate) tls.Certificate {
@@ -299,4 +314,29 @@ func TestServerChecksClientCertificates(t *testing.T) {
 		require.ErrorContains(t, accept(p, untrusted), "is not trusted")
 		require.ErrorContains(t, accept(p), "certificate")
 	}
+}
+
+// The verification depth bounds the CA certificates between the peer's
+// and a trusted one, as OpenSSL counts them: a leaf the root signed is at
+// depth 0, one signed by an intermediate the root signed at depth 1.
+func TestVerificationDepthBoundsTheChain(t *testing.T) {
+	root := newTestCA(t)
+	first := root.sub(t, "first intermediate")
+	second := first.sub(t, "second intermediate")
+	leaf := second.leaf(t, x509.Certificate{IPAddresses: loopback})
+	presented := []*x509.Certificate{leaf.Leaf, second.cert, first.cert}
+	check := func(depth int) error {
+		p := PeerCheck{Roots: root.pool, Resolver: Hosts{}, VerifyIPAdd: true, Depth: depth}
+		return p.verifyServer(tls.ConnectionState{ServerName: "127.0.0.1", PeerCertificates: presented})
+	}
+	require.NoError(t, check(2))
+	require.NoError(t, check(4), "libprocess's default")
+	require.NoError(t, check(-1), "no bound")
+	err := check(1)
+	require.ErrorContains(t, err, "2 CA certificate(s) away from a trusted one")
+	require.ErrorContains(t, err, "verification depth (1)")
+
+	direct := root.leaf(t, x509.Certificate{IPAddresses: loopback})
+	p := PeerCheck{Roots: root.pool, Resolver: Hosts{}, VerifyIPAdd: true}
+	require.NoError(t, serverCheck(p, direct, "127.0.0.1"), "depth 0 takes a leaf the root signed")
 }
