@@ -23,8 +23,8 @@ const (
 // pre-1.0 SSL_ENABLED) it sets TLS, ClientTLS and AcceptPlaintext from the
 // LIBPROCESS_SSL_* variables (PROTOCOL.md §1.6): CERT_FILE and KEY_FILE
 // (required), CA_FILE, CA_DIR, VERIFY_SERVER_CERT (VERIFY_CERT),
-// REQUIRE_CLIENT_CERT (REQUIRE_CERT), SUPPORT_DOWNGRADE, ENABLE_TLS_V1_3
-// (TLS 1.2 only otherwise), CIPHERS (OpenSSL's names of the TLS 1.2
+// REQUIRE_CLIENT_CERT (REQUIRE_CERT), SUPPORT_DOWNGRADE, ENABLE_TLS_V1_0
+// to ENABLE_TLS_V1_3 (TLS 1.2 only otherwise), VERIFICATION_DEPTH, CIPHERS (OpenSSL's names of the TLS 1.2
 // suites; libprocess's default list when unset), HOSTNAME_VALIDATION_SCHEME
 // (legacy or openssl) and VERIFY_IPADD, with which a peer's certificate is
 // checked by libprocess's rules (internal/tlsopt.PeerCheck); each may also
@@ -44,8 +44,13 @@ func (c *Config) ApplyEnv(getenv func(string) string, hostIP func() (netip.Addr,
 			return netip.Addr{}
 		}
 		a, err := netip.ParseAddr(v)
-		if err != nil || a.Zone() != "" {
+		switch {
+		case err != nil || a.Zone() != "":
 			problems = append(problems, fmt.Errorf("%s=%q is not an IP address", name, v))
+			return netip.Addr{}
+		case !a.Unmap().Is4():
+			// An agent could not parse a process id with it either.
+			problems = append(problems, fmt.Errorf("%s=%q is an IPv6 address; libprocess takes only IPv4 there", name, v))
 			return netip.Addr{}
 		}
 		return a.Unmap()

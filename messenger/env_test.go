@@ -92,6 +92,10 @@ func TestApplyEnvNamesEachMalformedVariable(t *testing.T) {
 		{EnvIP, " 127.0.0.1", "is not an IP address"},
 		{EnvAdvertiseIP, "10.0.0.256", "is not an IP address"},
 		{EnvAdvertiseIP, "fe80::1%lo", "is not an IP address"},
+		// libprocess refuses them, and a process id holds only IPv4.
+		{EnvIP, "::", "is an IPv6 address; libprocess takes only IPv4 there"},
+		{EnvIP, "::1", "is an IPv6 address"},
+		{EnvAdvertiseIP, "2001:db8::1", "is an IPv6 address"},
 		{EnvPort, "abc", "is not a port number"},
 		{EnvPort, "5051 ", "is not a port number"},
 		{EnvAdvertisePort, "70000", "is not a port number"},
@@ -135,7 +139,6 @@ func TestApplyEnvAdvertisesTheHostIPInsteadOfTheUnspecifiedAddress(t *testing.T)
 	}{
 		{env{EnvIP: "0.0.0.0"}, "0.0.0.0", "192.0.2.7"},
 		{env{EnvIP: "::ffff:0.0.0.0"}, "0.0.0.0", "192.0.2.7"},
-		{env{EnvIP: "::"}, "::", "192.0.2.7"},
 		{env{EnvIP: "127.0.0.1", EnvAdvertiseIP: "0.0.0.0"}, "127.0.0.1", "192.0.2.7"},
 		{env{EnvAdvertiseIP: "0.0.0.0"}, "0.0.0.0", "192.0.2.7"},
 	}
