@@ -2,7 +2,9 @@ package driver_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -422,6 +424,8 @@ func legacyHostileCases() []hostileCase {
 			log: dropped("mesos.internal.ReconnectExecutorMessage", "compat: decoding mesos.internal.ReconnectExecutorMessage")},
 		{class: classMalformed, name: "mesos.executor.Event of garbage", raw: agentMsg(mesosproto.ExecutorEventName, []byte{0x42, 0xff}), status: 202,
 			log: dropped(mesosproto.ExecutorEventName, "compat: decoding mesos.executor.Event")},
+		{class: classMalformed, name: "RunTaskMessage whose task nests groups 12 million deep", raw: agentMsg("mesos.internal.RunTaskMessage", protoField(4, deepTask())), status: 202,
+			log: dropped("mesos.internal.RunTaskMessage", "compat: decoding mesos.internal.RunTaskMessage: mesosproto: malformed mesos.internal.RunTaskMessage: groups nested more than 100 deep")},
 
 		// Names no agent sends an executor, and other process ids.
 		{class: classUnknown, name: "an unknown message name", raw: agentMsg("mesos.internal.NoSuchMessage", []byte("x")), status: 202,
@@ -563,6 +567,7 @@ func v1HostileCases() []hostileCase {
 	}
 	event := func(e *executor.Event) func(h *hostile) { return func(h *hostile) { h.stream(h.record(e)) } }
 	message := &executor.Event{Type: executor.Event_MESSAGE, Message: &executor.Event_Message{Data: []byte("trickled")}}
+	deepLaunch := append([]byte{1<<3 | 0, byte(executor.Event_LAUNCH)}, protoField(4, protoField(1, deepTask()))...)
 	cases := []hostileCase{
 		// Well-framed records whose bytes are garbage.
 		{class: classGarbage, name: "a record of binary garbage", inject: stream("3\n\xff\xff\xff"), log: undecodable(3), closes: true},
@@ -588,6 +593,8 @@ func v1HostileCases() []hostileCase {
 		// Malformed protobuf under a valid event type.
 		{class: classMalformed, name: "LAUNCH with a garbage payload", inject: stream("7\n\x08\x02\x22\x03\xff\xff\xff"), log: undecodable(7), closes: true},
 		{class: classMalformed, name: "KILL without its required task_id", inject: stream("4\n\x08\x03\x2a\x00"), log: undecodable(4), closes: true},
+		{class: classMalformed, name: "LAUNCH whose task nests groups 12 million deep", inject: stream(fmt.Sprintf("%d\n%s", len(deepLaunch), deepLaunch)),
+			log: undecodable(len(deepLaunch)), closes: true},
 		{class: classMalformed, name: "LAUNCH without its payload", inject: event(&executor.Event{Type: executor.Event_LAUNCH}),
 			log: lacks(`LAUNCH without "launch"`), closes: true},
 		{class: classMalformed, name: "ACKNOWLEDGED without its payload", inject: event(&executor.Event{Type: executor.Event_ACKNOWLEDGED}),
@@ -709,4 +716,17 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// deepTask is a task made of one unknown field holding 12 million
+// start-group tags: decoding it by recursion, as mesos-go's decoders skip
+// groups, would take more stack than Go allows a goroutine.
+func deepTask() []byte {
+	return append([]byte{0xa3, 0x06}, bytes.Repeat([]byte{0x0b}, 12<<20)...) // field 100, then field 1, start group
+}
+
+// protoField encodes field num, length-delimited, holding value.
+func protoField(num int, value []byte) []byte {
+	b := binary.AppendUvarint([]byte{byte(num<<3 | 2)}, uint64(len(value)))
+	return append(b, value...)
 }

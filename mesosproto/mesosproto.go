@@ -26,8 +26,14 @@ func Name(m proto.Message) string {
 // proto.Unmarshal or m.Unmarshal for bodies read from the network: the
 // decoders of mesos-go v0.0.11's nested types predate gogo's length overflow
 // checks and panic on a length field close to 2^63. Unmarshal turns such a
-// panic into an error, so a garbage body always yields an error.
+// panic into an error, so a garbage body always yields an error. Those
+// decoders also skip an unknown group by recursion, without a bound, so
+// Unmarshal first refuses groups nested more than MaxGroupDepth deep,
+// which would exhaust the stack (a fatal error, past any recover).
 func Unmarshal(data []byte, m proto.Message) (err error) {
+	if err := checkGroupNesting(data, m); err != nil {
+		return fmt.Errorf("mesosproto: malformed %s: %w", Name(m), err)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("mesosproto: malformed %s: %v", Name(m), r)
