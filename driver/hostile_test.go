@@ -557,23 +557,24 @@ func v1HostileCases() []hostileCase {
 		return lines("W driver: lost the agent (event stream ended: ", cause, "waiting up to")
 	}
 	undecodable := func(n int) func(*hostile) []string {
-		return lines(fmt.Sprintf("E driver: undecodable event (%d bytes) from the agent:", n))
+		return lines(fmt.Sprintf("E driver: dropping an undecodable event (%d bytes) from the agent:", n))
 	}
 	cut := func(b string) func(h *hostile) {
 		return func(h *hostile) { require.NoError(h.t, h.agent.EndStream([]byte(b))) }
 	}
 	lacks := func(what string) func(*hostile) []string {
-		return lines("E driver: undecodable event (2 bytes) from the agent: httpapi: malformed protobuf Event: httpapi: event lacks the field its type requires: " + what)
+		return lines("E driver: dropping an undecodable event (2 bytes) from the agent: httpapi: malformed protobuf Event: httpapi: event lacks the field its type requires: " + what)
 	}
 	event := func(e *executor.Event) func(h *hostile) { return func(h *hostile) { h.stream(h.record(e)) } }
 	message := &executor.Event{Type: executor.Event_MESSAGE, Message: &executor.Event_Message{Data: []byte("trickled")}}
 	deepLaunch := append([]byte{1<<3 | 0, byte(executor.Event_LAUNCH)}, protoField(4, protoField(1, deepTask()))...)
 	cases := []hostileCase{
-		// Well-framed records whose bytes are garbage.
-		{class: classGarbage, name: "a record of binary garbage", inject: stream("3\n\xff\xff\xff"), log: undecodable(3), closes: true},
-		{class: classGarbage, name: "a record of text", inject: stream("11\nhello agent"), log: undecodable(11), closes: true},
+		// Well-framed records whose bytes are garbage: dropped, as the
+		// legacy wire drops a message that does not decode.
+		{class: classGarbage, name: "a record of binary garbage", inject: stream("3\n\xff\xff\xff"), log: undecodable(3)},
+		{class: classGarbage, name: "a record of text", inject: stream("11\nhello agent"), log: undecodable(11)},
 		{class: classGarbage, name: "a record of broken JSON on a JSON stream", tweak: func(c *driver.Config) { c.JSON = true },
-			inject: stream("10\n{not json!"), log: undecodable(10), closes: true},
+			inject: stream("10\n{not json!"), log: undecodable(10)},
 
 		// Garbage in the framing itself.
 		{class: classStream, name: "a length line with a letter", inject: stream("12x\n"), log: lost(`byte 'x' at offset`), closes: true},
@@ -591,16 +592,16 @@ func v1HostileCases() []hostileCase {
 			log: lost("unexpected EOF"), closes: true},
 
 		// Malformed protobuf under a valid event type.
-		{class: classMalformed, name: "LAUNCH with a garbage payload", inject: stream("7\n\x08\x02\x22\x03\xff\xff\xff"), log: undecodable(7), closes: true},
-		{class: classMalformed, name: "KILL without its required task_id", inject: stream("4\n\x08\x03\x2a\x00"), log: undecodable(4), closes: true},
+		{class: classMalformed, name: "LAUNCH with a garbage payload", inject: stream("7\n\x08\x02\x22\x03\xff\xff\xff"), log: undecodable(7)},
+		{class: classMalformed, name: "KILL without its required task_id", inject: stream("4\n\x08\x03\x2a\x00"), log: undecodable(4)},
 		{class: classMalformed, name: "LAUNCH whose task nests groups 12 million deep", inject: stream(fmt.Sprintf("%d\n%s", len(deepLaunch), deepLaunch)),
-			log: undecodable(len(deepLaunch)), closes: true},
+			log: undecodable(len(deepLaunch))},
 		{class: classMalformed, name: "LAUNCH without its payload", inject: event(&executor.Event{Type: executor.Event_LAUNCH}),
-			log: lacks(`LAUNCH without "launch"`), closes: true},
+			log: lacks(`LAUNCH without "launch"`)},
 		{class: classMalformed, name: "ACKNOWLEDGED without its payload", inject: event(&executor.Event{Type: executor.Event_ACKNOWLEDGED}),
-			log: lacks(`ACKNOWLEDGED without "acknowledged"`), closes: true},
+			log: lacks(`ACKNOWLEDGED without "acknowledged"`)},
 		{class: classMalformed, name: "SUBSCRIBED without its payload", inject: event(&executor.Event{Type: executor.Event_SUBSCRIBED}),
-			log: lacks(`SUBSCRIBED without "subscribed"`), closes: true},
+			log: lacks(`SUBSCRIBED without "subscribed"`)},
 		{class: classMalformed, name: "ACKNOWLEDGED of an update never sent", inject: event(&executor.Event{Type: executor.Event_ACKNOWLEDGED,
 			Acknowledged: &executor.Event_Acknowledged{TaskID: mesos.TaskID{Value: "t1"}, UUID: []byte("0123456789abcdef")}}),
 			log: lines("W driver: ignoring acknowledgement of unknown update", "for task t1")},
@@ -729,4 +730,37 @@ func deepTask() []byte {
 func protoField(num int, value []byte) []byte {
 	b := binary.AppendUvarint([]byte{byte(num<<3 | 2)}, uint64(len(value)))
 	return append(b, value...)
+}
+
+// Without checkpointing, a lost agent means Shutdown; bad input on the
+// stream from a live agent must not. An event that does not decode is
+// dropped and the stream kept (no callback, as on the legacy wire); a
+// stream whose framing breaks is ended by the driver, which then
+// subscribes again: Disconnected, Reregistered, and the task lives on.
+func TestV1BadInputWithoutCheckpointKeepsTheTasks(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Profile: agentsim.Newest()})
+	require.NoError(t, err)
+	defer agent.Close()
+	require.NoError(t, agent.Launch(task("t1", "")))
+	rec := newRecorder()
+	d := startInProcess(t, agent, rec, v1)
+	defer d.Stop()
+	rec.waitFor(t, "LaunchTask t1")
+
+	require.NoError(t, agent.InjectStreamBytes([]byte("3\n\xff\xff\xff")))
+	require.NoError(t, agent.FrameworkMessage([]byte("after garbage")))
+	rec.waitFor(t, `FrameworkMessage "after garbage"`)
+	require.NotContains(t, rec.trace(), "Disconnected", "the stream is kept")
+
+	require.NoError(t, agent.InjectStreamBytes([]byte("12x\n")))
+	rec.waitFor(t, "Reregistered")
+	require.NoError(t, agent.FrameworkMessage([]byte("after resubscribing")))
+	rec.waitFor(t, `FrameworkMessage "after resubscribing"`)
+	require.NotContains(t, rec.trace(), "Shutdown")
+	_, err = d.SendStatusUpdate(&mesos.TaskStatus{TaskID: mesos.TaskID{Value: "t1"}, State: mesos.TASK_FINISHED.Enum()})
+	require.NoError(t, err)
+	_, err = agent.WaitUpdate(ctx, "t1", mesos.TASK_FINISHED)
+	require.NoError(t, err)
 }

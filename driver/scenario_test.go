@@ -212,7 +212,6 @@ var v1BadInput = scenario{
 		for i, bad := range []func() error{
 			func() error { return s.agent.InjectStreamBytes([]byte("12x\n")) },           // malformed length
 			func() error { return s.agent.InjectStreamBytes([]byte("1099511627776\n")) }, // oversized record
-			func() error { return s.agent.InjectStreamBytes(recordio.AppendRecord(nil, []byte{0xff, 0xff, 0xff})) },
 			func() error { // a truncated record
 				s.must(s.agent.InjectStreamBytes([]byte("100\nabc")))
 				return s.agent.CutStream()
@@ -223,8 +222,9 @@ var v1BadInput = scenario{
 		}
 		unknown, err := s.codec.EncodeEvent(&executor.Event{Type: 42})
 		s.must(err)
-		s.must(s.agent.InjectStreamBytes(recordio.AppendRecord(nil, unknown))) // logged and ignored
-		s.agent.FailCalls(executor.Call_UPDATE, 2, 503)                        // retried until accepted
+		s.must(s.agent.InjectStreamBytes(recordio.AppendRecord(nil, unknown)))                  // logged and ignored
+		s.must(s.agent.InjectStreamBytes(recordio.AppendRecord(nil, []byte{0xff, 0xff, 0xff}))) // undecodable: dropped
+		s.agent.FailCalls(executor.Call_UPDATE, 2, 503)                                         // retried until accepted
 		s.must(s.agent.Kill("t1", nil))
 		s.waitUpdate("t1", mesos.TASK_KILLED)
 		s.must(s.agent.FrameworkMessage([]byte("still here")))

@@ -301,16 +301,30 @@ func refusal(resp *httppipe.Stream) subscribeFailure {
 }
 
 // readEvents posts every event of the stream until it ends.
+//
+// Once subscribed, an event that does not decode is dropped and the stream
+// read on, as the legacy wire drops a message that does not decode: its
+// record was well framed, a new subscription would not bring it back, and
+// ending the stream would cost an executor that does not checkpoint its
+// tasks. A stream whose framing is broken cannot be read on: it is ended
+// as silent (the agent is alive, only its stream unreadable), so that
+// even such an executor subscribes again.
 func (w *httpWire) readEvents(gen int, body io.Reader) subscribeFailure {
 	records := recordio.NewReader(body, recordio.WithMaxRecordBytes(w.maxEvent))
 	f := subscribeFailure{retry: true}
 	for {
 		rec, err := records.ReadRecord()
 		if err != nil {
+			var unreadable *recordio.FormatError
 			f.cause = "event stream ended: " + err.Error()
+			f.silent = f.everSawV1 && errors.As(err, &unreadable)
 			return f
 		}
 		e, err := w.codec.DecodeEvent(rec)
+		if err != nil && f.everSawV1 {
+			logging.Errorf("driver: dropping an undecodable event (%d bytes) from the agent: %v", len(rec), err)
+			continue
+		}
 		if err != nil {
 			logging.Errorf("driver: undecodable event (%d bytes) from the agent: %v", len(rec), err)
 			f.cause = "undecodable event: " + err.Error()
