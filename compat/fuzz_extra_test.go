@@ -256,7 +256,7 @@ func checkIdentity(t *testing.T, m proto.Message, id Identity) {
 }
 
 // TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed
-// corpora of the package's fuzz targets from the shared captures (see
+// corpora of the package's fuzz targets from the captures (see
 // internal/fuzzseed):
 //
 //   - FuzzEventFromLegacy: the name and body of every message an agent

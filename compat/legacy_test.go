@@ -140,7 +140,7 @@ func TestEveryCallBecomesItsLegacyMessage(t *testing.T) {
 // (devolve and project), that message converts again to an equal event,
 // and the event travels the v1 wire unchanged, so both wires give the
 // driver the same events. The committed corpus holds every message an
-// agent sent in the shared captures (see TestFuzzSeeds).
+// agent sent in the captures (see TestFuzzSeeds).
 func FuzzEventFromLegacy(f *testing.F) {
 	for name := range decoders {
 		f.Add(name, []byte{})

@@ -11,7 +11,8 @@ import (
 )
 
 // agentEnv is the environment a Mesos 1.x agent gives a checkpointing
-// executor, as captured (shared/captures/mesos-1.12-dev/env).
+// executor, as captured (testdata/captures/mesos-1.12-dev/env at the
+// module root).
 func agentEnv() map[string]string {
 	return map[string]string{
 		"MESOS_FRAMEWORK_ID": "fw-1", "MESOS_EXECUTOR_ID": "ex-1", "MESOS_SLAVE_ID": "ag-1",

@@ -22,7 +22,8 @@ type captured struct {
 }
 
 // readCaptured loads testdata/captured-mesos-1.12.txt (made by
-// testdata/extract_captures.py from the shared pcaps).
+// testdata/extract_captures.py from the pcaps in the repository's
+// testdata/captures/mesos-1.12-dev).
 func readCaptured(tb testing.TB) []captured {
 	tb.Helper()
 	f, err := os.Open("testdata/captured-mesos-1.12.txt")

@@ -35,7 +35,7 @@ type equaler interface{ Equal(that interface{}) bool }
 // Decoding must never panic, and whatever decodes must encode, decode again
 // and give an equal value. (Encodings are not compared: mesos-go writes map
 // fields in map order.) The committed corpus holds every golden body and
-// every legacy body and protobuf event of the shared captures, each with
+// every legacy body and protobuf event of the captures, each with
 // its kind (see TestFuzzSeeds).
 func FuzzDecodeRoundTrip(f *testing.F) {
 	for _, g := range goldens {
@@ -66,7 +66,7 @@ func FuzzDecodeRoundTrip(f *testing.F) {
 
 // TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed corpus
 // of FuzzDecodeRoundTrip (see internal/fuzzseed): every golden body
-// (golden-<name>), every legacy message body in the shared captures, both
+// (golden-<name>), every legacy message body in the captures, both
 // directions (captured-<scenario>-<connection>-<n>-<name>), and every
 // protobuf event record of the v1 captures, decoded as executor.Event
 // (captured-<scenario>-<connection>-event-<n>).

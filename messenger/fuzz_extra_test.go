@@ -20,7 +20,7 @@ import (
 // process id without '/' and a message, and every message it accepts must
 // re-encode, in each framing, to a request that reads back as the same
 // message. The committed corpus has the parts of every request in the
-// shared captures (see TestFuzzSeeds).
+// captures (see TestFuzzSeeds).
 func FuzzParseMessage(f *testing.F) {
 	f.Add("POST", "/executor(1)/mesos.internal.RunTaskMessage", "", "libprocess/slave(1)@10.0.0.1:5051", []byte("\x0a\x00"))
 	f.Add("POST", "/executor(1)/a%2Fb?x=1", "slave(1)@[::1]:5051", "", []byte{})
@@ -50,7 +50,7 @@ func FuzzParseMessage(f *testing.F) {
 // TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed
 // corpora of the package's fuzz targets (see internal/fuzzseed):
 //
-//   - FuzzRequestReader: every HTTP request of the shared captures exactly
+//   - FuzzRequestReader: every HTTP request of the captures exactly
 //     as sent (libprocess messages from C++ libprocess and from mesos-go
 //     v0's Go client, both directions, and the v1 calls, which are not
 //     libprocess messages), named captured-<scenario>-<connection>-<n>-<name>,

@@ -20,20 +20,21 @@ import (
 	"github.com/mesos-shim/executor/upid"
 )
 
-// The replay tests read the real Mesos 1.12.0-dev traffic in shared/captures
-// (see its README.md): every libprocess request in the pcaps must parse, name
-// the senders the transcripts show, re-encode to the same bytes when a C++
-// libprocess wrote it, and be delivered intact by a live Messenger.
+// The replay tests read the real Mesos 1.12.0-dev traffic in the
+// repository's testdata/captures/mesos-1.12-dev (see its README.md): every
+// libprocess request in the pcaps must parse, name the senders the
+// transcripts show, re-encode to the same bytes when a C++ libprocess wrote
+// it, and be delivered intact by a live Messenger.
 
-// capturesDir is the capture set, in shared/ beside the repository (as in CI).
-var capturesDir = filepath.Join("..", "..", "shared", "captures", "mesos-1.12-dev")
+// capturesDir is the capture set, committed at testdata/captures/mesos-1.12-dev.
+var capturesDir = filepath.Join("..", "testdata", "captures", "mesos-1.12-dev")
 
 // requireCaptures fails, rather than skips, when the captures are missing:
 // a replay test that silently does nothing would pass for the wrong reason.
 func requireCaptures(tb testing.TB) []string {
 	tb.Helper()
 	_, err := os.Stat(capturesDir)
-	require.NoError(tb, err, "the Mesos 1.12 captures must be at %s (shared/ beside the repository, as CI has it)", capturesDir)
+	require.NoError(tb, err, "the Mesos 1.12 captures must be at %s (testdata/captures/mesos-1.12-dev in the repository)", capturesDir)
 	pcaps, err := filepath.Glob(filepath.Join(capturesDir, "pcap", "*.pcap"))
 	require.NoError(tb, err)
 	require.Len(tb, pcaps, len(capturedCounts), "pcaps in %s", capturesDir)

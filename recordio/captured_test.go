@@ -14,9 +14,10 @@ import (
 
 // TestCapturedSeeds reads the captured SUBSCRIBE bodies in the fuzz corpus
 // and checks each record's length against the transcripts in
-// shared/captures/mesos-1.12-dev/transcripts (the "length line" of every
-// record). The agent wrote one record per HTTP chunk; here they are one
-// contiguous body, and also fed one byte at a time.
+// testdata/captures/mesos-1.12-dev/transcripts at the module root (the
+// "length line" of every record). The agent wrote one record per HTTP
+// chunk; here they are one contiguous body, and also fed one byte at a
+// time.
 func TestCapturedSeeds(t *testing.T) {
 	want := map[string][]int{
 		"captured-v1-a-finish-1":          {580, 154, 37, 37, 2},

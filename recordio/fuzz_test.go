@@ -20,11 +20,11 @@ import (
 // ErrRecordTooLarge.
 //
 // Besides the seeds added here, testdata/fuzz/FuzzReader holds the
-// de-chunked bodies of every SUBSCRIBE response in the shared v1 captures
+// de-chunked bodies of every SUBSCRIBE response in the v1 captures
 // (captured-<scenario>-<n>: the n-th 200 answer in
-// shared/captures/mesos-1.12-dev/pcap/<scenario>.pcap), written by
-// TestFuzzSeeds; TestCapturedSeeds checks their records against the
-// transcripts.
+// testdata/captures/mesos-1.12-dev/pcap/<scenario>.pcap at the module
+// root), written by TestFuzzSeeds; TestCapturedSeeds checks their records
+// against the transcripts.
 func FuzzReader(f *testing.F) {
 	for _, s := range []string{
 		"", "0\n", "5\nhello", "5\nhello3\nabc", "5\nhel", "12", "\n", "-1\n", "5\r\nhello",
@@ -104,7 +104,7 @@ func checkEnding(t *testing.T, err error) {
 
 // TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed corpus
 // of FuzzReader: the de-chunked body of every 200 answer to a SUBSCRIBE in
-// the shared captures (see internal/fuzzseed).
+// the captures (see internal/fuzzseed).
 func TestFuzzSeeds(t *testing.T) {
 	var seeds []fuzzseed.Seed
 	n := map[string]int{}

@@ -130,7 +130,7 @@ func TestMustParsePanicsOnBadInput(t *testing.T) {
 // prints as a string that parses back to the same UPID (so String is
 // canonical), that New rebuilds from the parts, and that the text
 // marshalling methods agree with. The committed corpus holds every UPID of
-// the shared captures (see TestFuzzSeeds).
+// the captures (see TestFuzzSeeds).
 func FuzzParseRoundTrip(f *testing.F) {
 	for _, s := range []string{
 		"slave(1)@10.0.0.5:5051", "executor(1)@127.0.0.1:41235", "@0.0.0.0:0",
@@ -169,7 +169,7 @@ func FuzzParseRoundTrip(f *testing.F) {
 }
 
 // TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed corpus
-// of FuzzParseRoundTrip: every UPID the shared captures carry (senders,
+// of FuzzParseRoundTrip: every UPID the captures carry (senders,
 // pids inside bodies, MESOS_SLAVE_PID) and every Host header value, which
 // is an address without an id (see internal/fuzzseed).
 func TestFuzzSeeds(t *testing.T) {

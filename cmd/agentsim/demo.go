@@ -20,9 +20,9 @@ const (
 // echoData is binary, as the captured framework message was.
 var echoData = []byte("agentsim demo \x00\xff\x80 echo \xe2\x98\x83")
 
-// Timings of a real agent (captures/mesos-1.12-dev/README.md): acks come
-// 9-30 ms after an update, and a restarted agent sends its Reconnect about
-// 250 ms after the crash.
+// Timings of a real agent (testdata/captures/mesos-1.12-dev/README.md): acks
+// come 9-30 ms after an update, and a restarted agent sends its Reconnect
+// about 250 ms after the crash.
 const (
 	demoAckDelay = 10 * time.Millisecond
 	demoDowntime = 250 * time.Millisecond

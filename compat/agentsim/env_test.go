@@ -94,7 +94,7 @@ func TestProfileEnvironments(t *testing.T) {
 }
 
 // The variable names a real 1.12 agent set for a checkpointing executor
-// (captures/mesos-1.12-dev/env/v0-c-restart.env.txt).
+// (testdata/captures/mesos-1.12-dev/env/v0-c-restart.env.txt).
 func TestNewestProfileSetsTheCapturedVariables(t *testing.T) {
 	captured := []string{
 		"LIBPROCESS_IP", "LIBPROCESS_PORT", "MESOS_AGENT_ENDPOINT", "MESOS_CHECKPOINT", "MESOS_DIRECTORY",

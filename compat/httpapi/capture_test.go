@@ -16,9 +16,9 @@ import (
 	"github.com/mesos-shim/executor/recordio"
 )
 
-// captures holds the real Mesos 1.12.0-dev pcaps: shared/ beside the
-// repository (/work/shared next to /work/main), as in CI.
-var captures = filepath.Join("..", "..", "..", "shared", "captures", "mesos-1.12-dev", "pcap")
+// captures holds the real Mesos 1.12.0-dev pcaps, committed in the
+// repository at testdata/captures/mesos-1.12-dev (see its README.md).
+var captures = filepath.Join("..", "..", "testdata", "captures", "mesos-1.12-dev", "pcap")
 
 // exchange is one HTTP request from the executor and the agent's answer, as
 // captured.
@@ -41,7 +41,7 @@ func loadExchanges(t testing.TB, scenario string) []exchange {
 	t.Helper()
 	file := filepath.Join(captures, scenario+".pcap")
 	if _, err := os.Stat(file); err != nil {
-		require.FailNow(t, "missing capture", "%s: %v (the shared captures must sit beside the repository)", file, err)
+		require.FailNow(t, "missing capture", "%s: %v (the captures are committed at testdata/captures/mesos-1.12-dev in the repository)", file, err)
 	}
 	streams, err := pcap.ReadFile(file)
 	require.NoError(t, err)

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// scenario is what the transcripts in shared/captures/mesos-1.12-dev show
-// for one v1 capture.
+// scenario is what the transcripts in the repository's
+// testdata/captures/mesos-1.12-dev show for one v1 capture.
 type scenario struct {
 	name     string
 	codec    Codec

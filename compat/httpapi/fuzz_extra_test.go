@@ -218,7 +218,7 @@ func FuzzNegotiateAccept(f *testing.F) {
 
 // TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed
 // corpora of the package's fuzz targets (see internal/fuzzseed), all from
-// the v1 exchanges of the shared captures:
+// the v1 exchanges of the captures:
 //
 //   - FuzzDecode and FuzzCrossCodec: every call body
 //     (captured-<scenario>-<connection>-<n>-call), every event record of a

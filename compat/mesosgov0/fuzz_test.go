@@ -57,7 +57,7 @@ func crossingKind(name string) uint8 {
 // know travel in its unknown-field bytes. A v0
 // TaskStatus from the executor may be refused; one that converts must
 // convert back to the same v1 status. The committed corpus holds each of
-// these messages as the shared captures carry it (see TestFuzzSeeds).
+// these messages as the captures carry it (see TestFuzzSeeds).
 func FuzzConvertRoundTrip(f *testing.F) {
 	f.Add(crossingKind("TaskID"), []byte("\x0a\x02t1"))
 	f.Add(crossingKind("TaskStatus"), []byte("\x0a\x04\x0a\x02t1\x10\x01"))
@@ -97,7 +97,7 @@ func FuzzConvertRoundTrip(f *testing.F) {
 // TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed corpus
 // of FuzzConvertRoundTrip (see internal/fuzzseed): the bytes of every
 // message the adapter converts, cut out of the legacy messages of the
-// shared captures as the agent or the executor wrote them: ExecutorInfo,
+// captures as the agent or the executor wrote them: ExecutorInfo,
 // FrameworkInfo and SlaveInfo of ExecutorRegistered, SlaveInfo of
 // ExecutorReregistered, the task of RunTask and the tasks of the
 // LAUNCH_GROUP event, the task id of KillTask, and the status of every

@@ -43,8 +43,9 @@ func (x *Exchange) Libprocess() bool {
 		strings.HasPrefix(x.Req.Header.Get("User-Agent"), "libprocess/")
 }
 
-// CapturesDir is the Mesos 1.12 capture set: shared/captures beside the
-// repository, as CI has it. A test that needs it fails when it is missing.
+// CapturesDir is the Mesos 1.12 capture set, committed in the repository at
+// testdata/captures/mesos-1.12-dev. A test that needs it fails when it is
+// missing.
 func CapturesDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
@@ -61,9 +62,9 @@ func CapturesDir(t testing.TB) string {
 		}
 		dir = parent
 	}
-	captures := filepath.Join(dir, "..", "shared", "captures", "mesos-1.12-dev")
+	captures := filepath.Join(dir, "testdata", "captures", "mesos-1.12-dev")
 	if _, err := os.Stat(captures); err != nil {
-		t.Fatalf("fuzzseed: the Mesos 1.12 captures must be at %s (shared/ beside the repository): %v", captures, err)
+		t.Fatalf("fuzzseed: the Mesos 1.12 captures must be at %s (testdata/captures/mesos-1.12-dev in the repository): %v", captures, err)
 	}
 	return captures
 }

@@ -2,11 +2,12 @@
 // targets from real framings, and keeps them reproducible.
 //
 // Each package with a fuzz target has a TestFuzzSeeds that lists the seeds
-// of its targets (taken from the Mesos 1.12 captures in shared/ beside the
-// repository, read here, and from the package's own golden bodies) and
-// hands them to Sync. Normally Sync checks that every seed is committed
-// under testdata/fuzz/<Target>/ exactly as built; with FUZZSEED=write it
-// rewrites those files. Regenerate every corpus with:
+// of its targets (taken from the Mesos 1.12 captures committed at the
+// module root in testdata/captures/mesos-1.12-dev, read here, and from the
+// package's own golden bodies) and hands them to Sync. Normally Sync checks
+// that every seed is committed under the package's testdata/fuzz/<Target>/
+// exactly as built; with FUZZSEED=write it rewrites those files.
+// Regenerate every corpus with:
 //
 //	FUZZSEED=write go test -run '^TestFuzzSeeds$' ./...
 //

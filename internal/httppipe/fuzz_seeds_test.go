@@ -9,7 +9,7 @@ import (
 
 // TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed corpus
 // of FuzzResponseReader (see internal/fuzzseed): every answer the agent and
-// the C++ executor gave in the shared captures, exactly as sent and cut
+// the C++ executor gave in the captures, exactly as sent and cut
 // where the capture ends (202 to a call or a libprocess message, 503 during
 // recovery, a SUBSCRIBE's chunked 200 stream), named
 // captured-<scenario>-<connection>-<n>-<status>, and, for a connection

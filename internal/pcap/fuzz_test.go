@@ -19,7 +19,7 @@ import (
 // another link type, by naming it; and the streams it reassembles must hold
 // no more payload than the file does (each captured byte at most once), and
 // never a negative count of missing bytes. The committed corpus holds the
-// start of every shared capture (see TestFuzzSeeds).
+// start of every capture (see TestFuzzSeeds).
 func FuzzReadStreams(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -51,8 +51,8 @@ func FuzzReadStreams(f *testing.F) {
 const firstPackets = 8
 
 // TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed corpus
-// of FuzzReadStreams: the file header and first packets of every shared
-// capture (see internal/fuzzseed).
+// of FuzzReadStreams: the file header and first packets of every capture
+// (see internal/fuzzseed).
 func TestFuzzSeeds(t *testing.T) {
 	var seeds []fuzzseed.Seed
 	for _, sc := range fuzzseed.Scenarios(t) {

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// captures is where the real Mesos 1.12 captures live: shared/ beside the
-// repository, as in CI.
-var captures = filepath.Join("..", "..", "..", "shared", "captures", "mesos-1.12-dev")
+// captures is where the real Mesos 1.12 captures live, committed in the
+// repository at testdata/captures/mesos-1.12-dev.
+var captures = filepath.Join("..", "..", "testdata", "captures", "mesos-1.12-dev")
 
 var (
 	client = netip.MustParseAddrPort("127.0.0.1:40000")
@@ -268,7 +268,7 @@ func TestAssemblerSplitsReusedFourTuple(t *testing.T) {
 func TestReadFileReassemblesARealCapture(t *testing.T) {
 	name := filepath.Join(captures, "pcap", "cpp-b-kill.pcap")
 	_, err := os.Stat(name)
-	require.NoError(t, err, "the Mesos 1.12 captures must be at %s (shared/ beside the repository)", captures)
+	require.NoError(t, err, "the Mesos 1.12 captures must be at %s (testdata/captures/mesos-1.12-dev in the repository)", captures)
 	ss, err := ReadFile(name)
 	require.NoError(t, err)
 	type want struct {

@@ -18,7 +18,7 @@ const exact = 1 << 53
 // duration, and what it reads prints with FormatDuration as text it reads
 // back to the same duration, whenever that text's count of units is one a
 // float64 holds exactly. The committed corpus holds every duration of the
-// shared captures' environments (see TestFuzzSeeds).
+// captures' environments (see TestFuzzSeeds).
 func FuzzParseDuration(f *testing.F) {
 	for _, s := range []string{"5secs", "1.5secs", ".5ms", "99999999999weeks", "1e3secs", "0ns", "5", "mins"} {
 		f.Add(s)
@@ -62,7 +62,7 @@ func checkFormat(t *testing.T, d time.Duration) {
 
 // TestFuzzSeeds checks (with FUZZSEED=write, rewrites) the committed
 // corpora (see internal/fuzzseed): every duration the agent put in an
-// executor's environment in the shared captures, as text for
+// executor's environment in the captures, as text for
 // FuzzParseDuration and as read for FuzzFormatDuration.
 func TestFuzzSeeds(t *testing.T) {
 	var text, parsed []fuzzseed.Seed

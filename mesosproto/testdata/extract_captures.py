@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Extracts the legacy (libprocess) message bodies from the shared captures.
+"""Extracts the legacy (libprocess) message bodies from the Mesos 1.12 captures.
 
 Usage: extract_captures.py <captures>/mesos-1.12-dev/pcap > captured-mesos-1.12.txt
+
+The captures are committed in the repository's testdata/captures; from
+mesosproto/testdata:
+
+    python3 extract_captures.py ../../testdata/captures/mesos-1.12-dev/pcap > captured-mesos-1.12.txt
 
 Reads every classic pcap (Ethernet, IPv4, TCP) in the directory, reassembles
 each TCP direction, parses the HTTP/1.1 requests in it and prints one line per
