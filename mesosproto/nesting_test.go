@@ -53,15 +53,18 @@ func TestDeeplyNestedGroupsAreRefusedNotFatal(t *testing.T) {
 // value; one more is refused.
 func TestGroupNestingIsBoundedWhereverTheDecoderSkipsIt(t *testing.T) {
 	resource := append(lengthField(1, []byte("cpus")), 2<<3|0, 0) // name, type SCALAR
-	limit := func(g []byte) []byte { // TaskInfo.limits["cpus"] = Value.Scalar{1}, with g in the scalar
+	// limit is TaskInfo.limits["cpus"] = Value.Scalar{1}, with g in the scalar.
+	limit := func(g []byte) []byte {
 		scalar := append(append(binary.AppendUvarint(nil, 1<<3|1), make([]byte, 8)...), g...)
 		return lengthField(15, append(lengthField(1, []byte("cpus")), lengthField(2, scalar)...))
 	}
 	for name, place := range map[string]func(g []byte) []byte{
-		"in the task":            func(g []byte) []byte { return g },
-		"in a resource":          func(g []byte) []byte { return lengthField(4, append(append([]byte{}, resource...), g...)) },
-		"in a map value":         limit,
-		"in the task's executor": func(g []byte) []byte { return lengthField(5, append(lengthField(1, lengthField(1, []byte("e"))), g...)) },
+		"in the task":    func(g []byte) []byte { return g },
+		"in a resource":  func(g []byte) []byte { return lengthField(4, append(append([]byte{}, resource...), g...)) },
+		"in a map value": limit,
+		"in the task's executor": func(g []byte) []byte {
+			return lengthField(5, append(lengthField(1, lengthField(1, []byte("e"))), g...))
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var m RunTaskMessage
