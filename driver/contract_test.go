@@ -94,6 +94,35 @@ func TestShutdownGracePeriodEndsTheProcessGroup(t *testing.T) {
 	}
 }
 
+// An executor that stops the driver in Shutdown, as Funcs does by default,
+// still has its process group ended once the grace period has passed, if
+// the process is still there: the C++ driver's shutdown outlives its stop.
+func TestStopInShutdownStillEndsTheProcessGroupAfterTheGracePeriod(t *testing.T) {
+	agent := startFakeAgent(t, 0)
+	cfg := testDriverConfig(agent, false)
+	cfg.KeepProcessGroup = false
+	cfg.ShutdownGracePeriod = 200 * time.Millisecond
+	d, err := New(Funcs{}, cfg) // Funcs's Shutdown stops the driver
+	require.NoError(t, err)
+	terminated := make(chan time.Time, 1)
+	d.terminate = func() { terminated <- time.Now() }
+	_, err = d.Start()
+	require.NoError(t, err)
+	from := agent.expect("mesos.internal.RegisterExecutorMessage", nil)
+	agent.send(from, registeredMessage())
+	closedAt := time.Now() // the grace period starts after this
+	agent.m.Close()        // no checkpointing: the shutdown path
+	st, err := d.Join()
+	require.NoError(t, err)
+	require.Equal(t, mesos.DRIVER_STOPPED, st)
+	select {
+	case at := <-terminated:
+		require.GreaterOrEqual(t, at.Sub(closedAt), cfg.ShutdownGracePeriod, "not before the grace period")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the process group was not ended after Stop")
+	}
+}
+
 func TestKeepProcessGroupTurnsTheEndOff(t *testing.T) {
 	cfg := Config{ShutdownGracePeriod: time.Millisecond, KeepProcessGroup: true}
 	require.False(t, coreConfig(cfg, false).Terminate)

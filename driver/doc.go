@@ -34,7 +34,8 @@
 //	                                   │   (agent back within MESOS_RECOVERY_TIMEOUT) or Shutdown
 //	                                   └── no checkpointing: Disconnected, Shutdown
 //	SHUTDOWN from the agent ─▶ Shutdown ─▶ after MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD the
-//	                                       driver kills the process group (Config.KeepProcessGroup)
+//	                                       driver kills the process group (Config.KeepProcessGroup),
+//	                                       even if Stop was called, unless the process has exited
 //
 // Status updates are stamped (uuid, ids, timestamp, source), kept until the
 // agent acknowledges them, resent to a restarted agent, and never sent

@@ -130,6 +130,11 @@ func (d *Driver) apply(out core.Output, timer *time.Timer) {
 	if out.Terminate {
 		d.terminate()
 	}
+	if !out.TerminateAt.IsZero() {
+		logging.Warningf("driver: stopped during the shutdown grace period; the process group ends at its end (%v from now) unless the process exits first",
+			time.Until(out.TerminateAt).Round(time.Millisecond))
+		time.AfterFunc(time.Until(out.TerminateAt), d.terminate)
+	}
 }
 
 func logLine(l core.Log) {

@@ -179,8 +179,11 @@ func (c *Core) abort(out *Output, reason string) {
 	c.status = mesos.DRIVER_ABORTED
 }
 
+// end ends the driver. A shutdown grace period still running is handed to
+// the driver (Output.TerminateAt): ending the driver does not cancel it.
 func (c *Core) end(out *Output) {
 	c.state = StateEnded
+	out.TerminateAt = c.graceDeadline
 	c.recoveryDeadline, c.graceDeadline, c.resubscribeAt = time.Time{}, time.Time{}, time.Time{}
 	out.Connection = Close
 }

@@ -262,6 +262,29 @@ func TestShutdownEventIgnoresLaterWorkButKeepsAcks(t *testing.T) {
 	require.Empty(t, kinds(h.step(Event{&executor.Event{Type: executor.Event_SHUTDOWN}})), "one Shutdown only")
 }
 
+// As the C++ driver's shutdown outlives its stop, stopping or aborting the
+// driver during the grace period hands its end to the driver rather than
+// cancelling it; outside a shutdown there is nothing to hand over.
+func TestEndingTheDriverKeepsTheShutdownGracePeriod(t *testing.T) {
+	for _, end := range []Input{Stop{}, Abort{}} {
+		h := registered(t, testConfig())
+		require.True(t, h.step(end).TerminateAt.IsZero(), "%T outside a shutdown", end)
+
+		h = registered(t, testConfig())
+		h.step(Event{&executor.Event{Type: executor.Event_SHUTDOWN}})
+		h.now = h.now.Add(time.Second)
+		out := h.step(end)
+		require.Equal(t, t0.Add(5*time.Second), out.TerminateAt, "%T during the grace period", end)
+		require.False(t, h.advance(time.Hour).Terminate, "the core itself is done")
+
+		cfg := testConfig()
+		cfg.Terminate = false
+		h = registered(t, cfg)
+		h.step(Event{&executor.Event{Type: executor.Event_SHUTDOWN}})
+		require.True(t, h.step(end).TerminateAt.IsZero(), "%T with Terminate off", end)
+	}
+}
+
 func TestTerminateCanBeTurnedOff(t *testing.T) {
 	cfg := testConfig()
 	cfg.Terminate = false

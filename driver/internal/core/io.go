@@ -78,16 +78,20 @@ func (CallbackPanicked) isInput() {}
 
 // Output is what the driver must do, in this order: apply Connection, send
 // Calls, queue Callbacks, log Logs, arm a timer for Deadline (zero: none),
-// and, when Terminate is set, end the process group. Err is the answer to a
-// request input (Start, Stop, SendUpdate...).
+// and, when Terminate is set, end the process group. TerminateAt is set
+// when the driver ends while a shutdown grace period runs: the process
+// group is still to be ended then, as the C++ driver's shutdown outlives
+// its stop, unless the process has exited by itself. Err is the answer to
+// a request input (Start, Stop, SendUpdate...).
 type Output struct {
-	Connection Connection
-	Calls      []*executor.Call
-	Callbacks  []Callback
-	Logs       []Log
-	Deadline   time.Time
-	Terminate  bool
-	Err        error
+	Connection  Connection
+	Calls       []*executor.Call
+	Callbacks   []Callback
+	Logs        []Log
+	Deadline    time.Time
+	Terminate   bool
+	TerminateAt time.Time
+	Err         error
 }
 
 // Connection is a change to the connection with the agent.
