@@ -53,7 +53,11 @@ const (
 
 // Config is everything the driver needs to know about its agent and itself.
 // ConfigFromEnv fills it from the agent's environment; tests and embedding
-// programs may build one by hand.
+// programs may build one by hand, best by changing what ConfigFromEnv
+// returned: RecoveryTimeout, ShutdownGracePeriod and SubscriptionBackoffMax
+// are taken as given, zero included (the Default constants are what
+// ConfigFromEnv sets when the agent sets nothing); only the fields whose
+// doc says "Zero:" have a default for zero.
 type Config struct {
 	FrameworkID string
 	ExecutorID  string
@@ -65,11 +69,12 @@ type Config struct {
 	Directory string
 	Sandbox   string
 	// Checkpoint says the framework checkpoints, so the executor may outlive
-	// an agent restart and waits up to RecoveryTimeout for it to return.
+	// an agent restart and waits up to RecoveryTimeout for it to return
+	// (zero: it shuts down as soon as the agent is lost).
 	Checkpoint      bool
 	RecoveryTimeout time.Duration
 	// ShutdownGracePeriod is how long the executor has, after Shutdown, to
-	// end its tasks before the driver ends its process group.
+	// end its tasks before the driver ends its process group (zero: at once).
 	ShutdownGracePeriod time.Duration
 	// SubscriptionBackoffMax bounds the random delay between v1
 	// resubscription attempts.
