@@ -3,7 +3,8 @@
 // sandbox, reports the task's states, kills tasks on request, and exits
 // once every task it was given has ended and their terminal updates are
 // acknowledged (or after a minute without the acknowledgements), or when
-// the agent shuts it down.
+// the agent shuts it down. It does not run a task's health check or check,
+// as Mesos's does: its TASK_RUNNING update says so instead.
 //
 // The agent starts it as `mesos-executor --launcher_dir=<dir>`; that flag
 // and any other the executor does not know are accepted and ignored,

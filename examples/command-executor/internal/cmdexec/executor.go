@@ -243,10 +243,11 @@ func (e *Executor) launch(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
 		return
 	}
 	t := &task{
-		id:    id,
-		grace: gracePeriod(ti.GetKillPolicy(), e.opts.KillGracePeriod),
-		cmd:   cmd,
-		done:  make(chan struct{}),
+		id:        id,
+		grace:     gracePeriod(ti.GetKillPolicy(), e.opts.KillGracePeriod),
+		cmd:       cmd,
+		unchecked: uncheckedChecks(ti),
+		done:      make(chan struct{}),
 	}
 	if !e.add(d, t) {
 		e.ended(d)
@@ -262,6 +263,20 @@ func (e *Executor) launch(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
 		e.remove(t)
 		e.ended(d)
 	}()
+}
+
+// uncheckedChecks names the checks ti asks for, none of which this
+// executor runs (Mesos's runs both), or is empty.
+func uncheckedChecks(ti *mesos.TaskInfo) string {
+	switch {
+	case ti.HealthCheck != nil && ti.Check != nil:
+		return "health check and check"
+	case ti.HealthCheck != nil:
+		return "health check"
+	case ti.Check != nil:
+		return "check"
+	}
+	return ""
 }
 
 // add records t as running. A task is refused, with TASK_FAILED, during

@@ -228,3 +228,37 @@ func TestFrameworkMessageIsEchoed(t *testing.T) {
 }
 
 func strPtr(s string) *string { return &s }
+
+// Mesos's command executor runs a task's health check and check; this one
+// runs neither, and says so in TASK_RUNNING rather than leave the framework
+// waiting for a health that never comes. A task without them says nothing.
+func TestChecksNotRunAreSaidInTaskRunning(t *testing.T) {
+	for want, ti := range map[string]*mesos.TaskInfo{
+		"does not run the task's health check;":           withChecks(shellTask("t", "true"), true, false),
+		"does not run the task's check;":                  withChecks(shellTask("t", "true"), false, true),
+		"does not run the task's health check and check;": withChecks(shellTask("t", "true"), true, true),
+	} {
+		e, d := newTest(t, Options{})
+		e.LaunchTask(d, ti)
+		expect(t, d, "t", mesos.TASK_STARTING)
+		running := expect(t, d, "t", mesos.TASK_RUNNING)
+		require.Contains(t, running.GetMessage(), want)
+		expect(t, d, "t", mesos.TASK_FINISHED)
+	}
+	e, d := newTest(t, Options{})
+	e.LaunchTask(d, shellTask("t", "true"))
+	expect(t, d, "t", mesos.TASK_STARTING)
+	require.Empty(t, expect(t, d, "t", mesos.TASK_RUNNING).GetMessage())
+	expect(t, d, "t", mesos.TASK_FINISHED)
+}
+
+func withChecks(ti *mesos.TaskInfo, health, check bool) *mesos.TaskInfo {
+	cmd := &mesos.CommandInfo{Value: &[]string{"true"}[0]}
+	if health {
+		ti.HealthCheck = &mesos.HealthCheck{Type: mesos.HealthCheck_COMMAND, Command: cmd}
+	}
+	if check {
+		ti.Check = &mesos.CheckInfo{Type: mesos.CheckInfo_COMMAND, Command: &mesos.CheckInfo_Command{Command: *cmd}}
+	}
+	return ti
+}

@@ -21,6 +21,9 @@ type task struct {
 	id    mesos.TaskID
 	grace time.Duration // kill grace period from the TaskInfo's kill policy
 	cmd   *exec.Cmd
+	// unchecked names the checks the task asks for that this executor
+	// does not run ("health check", "check"), said in TASK_RUNNING.
+	unchecked string
 
 	mu        sync.Mutex
 	killing   bool        // a kill started: the terminal state is TASK_KILLED
@@ -62,7 +65,12 @@ func (t *task) start(d driver.ExecutorDriver) bool {
 		return false
 	}
 	glog.Infof("task %s: started %q as pid %d", t.id.Value, t.cmd.Args, t.cmd.Process.Pid)
-	t.send(d, mesos.TASK_RUNNING, "")
+	msg := ""
+	if t.unchecked != "" {
+		msg = "this command executor does not run the task's " + t.unchecked + "; no health is reported"
+		glog.Warningf("task %s: %s", t.id.Value, msg)
+	}
+	t.send(d, mesos.TASK_RUNNING, msg)
 	return true
 }
 
