@@ -1,6 +1,8 @@
 package mesosgov0
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/gogo/protobuf/proto"
@@ -43,4 +45,278 @@ func TestConvertToleratesMissingRequiredFields(t *testing.T) {
 func TestConvertRefusesAnIncompleteStatus(t *testing.T) {
 	var out mesos.TaskStatus
 	require.Error(t, convert(&v0.TaskStatus{State: v0.TaskState_TASK_RUNNING.Enum()}, &out))
+}
+
+// secret is an environment variable of type SECRET (Mesos 1.2+): it has
+// no value, which the 0.24 v0 types require.
+func secret(name string) mesos.Environment_Variable {
+	typ := mesos.Environment_Variable_SECRET
+	return mesos.Environment_Variable{Name: name, Type: &typ,
+		Secret: &mesos.Secret{Type: mesos.Secret_VALUE, Value: &mesos.Secret_Value{Data: []byte("s3cr3t")}}}
+}
+
+// requireSecretTravels checks that v, converted from secret(name), has
+// its name, no value, and the v1 fields it does not know in its unknown
+// bytes.
+func requireSecretTravels(t *testing.T, name string, v *v0.Environment_Variable) {
+	t.Helper()
+	require.Equal(t, name, v.GetName())
+	require.Nil(t, v.Value)
+	var v1 mesos.Environment_Variable // the unknown bytes hold no name, which v1 requires
+	require.ErrorAs(t, v1.Unmarshal(v.XXX_unrecognized), new(*proto.RequiredNotSetError))
+	want := secret(name)
+	require.Equal(t, want.Type, v1.Type)
+	require.Equal(t, want.Secret, v1.Secret)
+}
+
+// The task's data (the custom executor's instructions) follows its
+// executor in the bytes, and survives a SECRET variable in the executor's
+// environment.
+func TestConvertKeepsTheTaskAfterTheExecutorsSecretVariable(t *testing.T) {
+	ex := mesos.ExecutorInfo{ExecutorID: mesos.ExecutorID{Value: "ex"}, Command: &mesos.CommandInfo{
+		Environment: &mesos.Environment{Variables: []mesos.Environment_Variable{secret("T")}}}}
+	task := &mesos.TaskInfo{Name: "n", TaskID: mesos.TaskID{Value: "t"}, AgentID: mesos.AgentID{Value: "a"},
+		Executor: &ex, Data: []byte("instructions")}
+	var vt v0.TaskInfo
+	require.NoError(t, convert(task, &vt))
+	require.Equal(t, "instructions", string(vt.Data))
+	require.Equal(t, "ex", vt.GetExecutor().GetExecutorId().GetValue())
+	requireSecretTravels(t, "T", vt.GetExecutor().GetCommand().GetEnvironment().GetVariables()[0])
+}
+
+// An ExecutorInfo (as Registered gets it) keeps, around a SECRET variable
+// of its command, the variables after it, the rest of its command and its
+// own fields after the command.
+func TestConvertKeepsTheExecutorInfoAroundASecretVariable(t *testing.T) {
+	u := "u"
+	in := mesos.ExecutorInfo{
+		ExecutorID:  mesos.ExecutorID{Value: "ex"},
+		FrameworkID: &mesos.FrameworkID{Value: "fw"},
+		Command: &mesos.CommandInfo{
+			Environment: &mesos.Environment{Variables: []mesos.Environment_Variable{secret("T"), {Name: "U", Value: &u}}},
+			Value:       proto.String("./executor"),
+			Arguments:   []string{"--flag"},
+		},
+		Name:   proto.String("name"),
+		Source: proto.String("source"),
+	}
+	var out v0.ExecutorInfo
+	require.NoError(t, convert(&in, &out))
+	require.Equal(t, "ex", out.GetExecutorId().GetValue())
+	require.Equal(t, "fw", out.GetFrameworkId().GetValue())
+	require.Equal(t, "./executor", out.GetCommand().GetValue())
+	require.Equal(t, []string{"--flag"}, out.GetCommand().GetArguments())
+	require.Equal(t, "name", out.GetName())
+	require.Equal(t, "source", out.GetSource())
+	vars := out.GetCommand().GetEnvironment().GetVariables()
+	require.Len(t, vars, 2)
+	requireSecretTravels(t, "T", vars[0])
+	require.Equal(t, "U", vars[1].GetName())
+	require.Equal(t, "u", vars[1].GetValue())
+}
+
+// A SECRET variable in the task's own command or in its health check's
+// command leaves the task's later fields in place.
+func TestConvertKeepsTheTaskAroundASecretVariableOfItsCommands(t *testing.T) {
+	env := &mesos.Environment{Variables: []mesos.Environment_Variable{secret("T")}}
+	for _, tc := range []struct {
+		name string
+		set  func(*mesos.TaskInfo)
+		vars func(*v0.TaskInfo) []*v0.Environment_Variable
+	}{
+		{"command", func(ti *mesos.TaskInfo) {
+			ti.Command = &mesos.CommandInfo{Environment: env, Value: proto.String("run")}
+		},
+			func(vt *v0.TaskInfo) []*v0.Environment_Variable {
+				require.Equal(t, "run", vt.GetCommand().GetValue())
+				return vt.GetCommand().GetEnvironment().GetVariables()
+			}},
+		{"health_check", func(ti *mesos.TaskInfo) {
+			ti.HealthCheck = &mesos.HealthCheck{Command: &mesos.CommandInfo{Environment: env}, Type: mesos.HealthCheck_COMMAND}
+		},
+			func(vt *v0.TaskInfo) []*v0.Environment_Variable {
+				return vt.GetHealthCheck().GetCommand().GetEnvironment().GetVariables()
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := mesos.TaskInfo{
+				Name: "n", TaskID: mesos.TaskID{Value: "t"}, AgentID: mesos.AgentID{Value: "a"},
+				Container: &mesos.ContainerInfo{Type: mesos.ContainerInfo_MESOS.Enum(), Hostname: proto.String("h")},
+				Labels:    &mesos.Labels{Labels: []mesos.Label{{Key: "k", Value: proto.String("v")}}},
+				Discovery: &mesos.DiscoveryInfo{Visibility: mesos.FRAMEWORK, Name: proto.String("d")},
+			}
+			tc.set(&in)
+			var vt v0.TaskInfo
+			require.NoError(t, convert(&in, &vt))
+			require.Equal(t, "h", vt.GetContainer().GetHostname())
+			require.Equal(t, "k", vt.GetLabels().GetLabels()[0].GetKey())
+			require.Equal(t, "d", vt.GetDiscovery().GetName())
+			vars := tc.vars(&vt)
+			require.Len(t, vars, 1)
+			requireSecretTravels(t, "T", vars[0])
+		})
+	}
+}
+
+// A task's executor without a command (a DEFAULT executor, Mesos 1.1+)
+// leaves the executor's and the task's later fields in place.
+func TestConvertKeepsTheTaskAfterAnExecutorWithoutCommand(t *testing.T) {
+	in := mesos.TaskInfo{
+		Name: "n", TaskID: mesos.TaskID{Value: "t"}, AgentID: mesos.AgentID{Value: "a"},
+		Executor: &mesos.ExecutorInfo{
+			Type:        mesos.ExecutorInfo_DEFAULT,
+			ExecutorID:  mesos.ExecutorID{Value: "ex"},
+			FrameworkID: &mesos.FrameworkID{Value: "fw"},
+			Name:        proto.String("default"),
+		},
+		Data:   []byte("instructions"),
+		Labels: &mesos.Labels{Labels: []mesos.Label{{Key: "k"}}},
+	}
+	var vt v0.TaskInfo
+	require.NoError(t, convert(&in, &vt))
+	require.Nil(t, vt.GetExecutor().Command)
+	require.Equal(t, "fw", vt.GetExecutor().GetFrameworkId().GetValue())
+	require.Equal(t, "default", vt.GetExecutor().GetName())
+	require.Equal(t, "instructions", string(vt.GetData()))
+	require.Equal(t, "k", vt.GetLabels().GetLabels()[0].GetKey())
+}
+
+// A reservation without a principal leaves the resource's, the later
+// resources' and the message's later fields in place.
+func TestConvertKeepsResourcesAroundAReservationWithoutPrincipal(t *testing.T) {
+	scalar := mesos.SCALAR
+	resources := func() []mesos.Resource {
+		return []mesos.Resource{
+			{Name: "cpus", Type: &scalar, Scalar: &mesos.Value_Scalar{Value: 1}, Role: proto.String("r"),
+				Reservation: &mesos.Resource_ReservationInfo{}, Revocable: &mesos.Resource_RevocableInfo{}},
+			{Name: "mem", Type: &scalar, Scalar: &mesos.Value_Scalar{Value: 64}},
+		}
+	}
+	check := func(t *testing.T, rs []*v0.Resource) {
+		t.Helper()
+		require.Len(t, rs, 2)
+		require.NotNil(t, rs[0].GetReservation())
+		require.Nil(t, rs[0].GetReservation().Principal)
+		require.NotNil(t, rs[0].GetRevocable())
+		require.Equal(t, "mem", rs[1].GetName())
+		require.Equal(t, 64.0, rs[1].GetScalar().GetValue())
+	}
+	t.Run("AgentInfo", func(t *testing.T) {
+		in := mesos.AgentInfo{Hostname: "h", Resources: resources(), ID: &mesos.AgentID{Value: "a"},
+			Attributes: []mesos.Attribute{{Name: "rack", Type: mesos.TEXT, Text: &mesos.Value_Text{Value: "r1"}}}}
+		var out v0.SlaveInfo
+		require.NoError(t, convert(&in, &out))
+		check(t, out.GetResources())
+		require.Equal(t, "rack", out.GetAttributes()[0].GetName())
+		require.Equal(t, "a", out.GetId().GetValue())
+	})
+	t.Run("TaskInfo", func(t *testing.T) {
+		in := mesos.TaskInfo{Name: "n", TaskID: mesos.TaskID{Value: "t"}, AgentID: mesos.AgentID{Value: "a"},
+			Resources: resources(), Data: []byte("instructions"),
+			Executor: &mesos.ExecutorInfo{ExecutorID: mesos.ExecutorID{Value: "ex"}, Resources: resources(),
+				Command: &mesos.CommandInfo{Value: proto.String("run")}}}
+		var out v0.TaskInfo
+		require.NoError(t, convert(&in, &out))
+		check(t, out.GetResources())
+		check(t, out.GetExecutor().GetResources())
+		require.Equal(t, "run", out.GetExecutor().GetCommand().GetValue())
+		require.Equal(t, "instructions", string(out.GetData()))
+	})
+}
+
+// FrameworkInfo.Capability.type, required in v0 and optional since Mesos
+// 0.28, is never absent: mesos-go's v1 type always writes it, UNKNOWN too.
+func TestConvertKeepsUnknownFrameworkCapabilities(t *testing.T) {
+	in := mesos.FrameworkInfo{User: "u", Name: "n", ID: &mesos.FrameworkID{Value: "fw"},
+		Capabilities: []mesos.FrameworkInfo_Capability{{}, {Type: mesos.FrameworkInfo_Capability_REVOCABLE_RESOURCES}},
+		Labels:       &mesos.Labels{Labels: []mesos.Label{{Key: "k"}}}}
+	b, err := in.Marshal()
+	require.NoError(t, err)
+	var out v0.FrameworkInfo
+	require.NoError(t, out.Unmarshal(b), "the generated decoder needs no help")
+	out = v0.FrameworkInfo{}
+	require.NoError(t, convert(&in, &out))
+	require.Len(t, out.GetCapabilities(), 2)
+	require.NotNil(t, out.GetCapabilities()[0].Type)
+	require.EqualValues(t, 0, out.GetCapabilities()[0].GetType())
+	require.Equal(t, v0.FrameworkInfo_Capability_REVOCABLE_RESOURCES, out.GetCapabilities()[1].GetType())
+	require.Equal(t, "k", out.GetLabels().GetLabels()[0].GetKey())
+}
+
+// raw is a message already encoded, for bodies mesos-go would not encode.
+type raw []byte
+
+func (r raw) Marshal() ([]byte, error) { return r, nil }
+
+// field encodes a length-delimited field num holding the parts.
+func field(num int, parts ...[]byte) []byte {
+	var body []byte
+	for _, p := range parts {
+		body = append(body, p...)
+	}
+	b := proto.EncodeVarint(uint64(num)<<3 | proto.WireBytes)
+	b = append(b, proto.EncodeVarint(uint64(len(body)))...)
+	return append(b, body...)
+}
+
+func str(num int, s string) []byte { return field(num, []byte(s)) }
+
+func varint(num int, v uint64) []byte {
+	return append(proto.EncodeVarint(uint64(num)<<3|proto.WireVarint), proto.EncodeVarint(v)...)
+}
+
+// Only the fields of mayBeAbsent may be missing: a message that lacks any
+// other required field, at the top or nested, is refused with an error
+// naming each such field, and the message is left empty.
+func TestConvertRefusesOtherMissingRequiredFields(t *testing.T) {
+	// name, task_id and slave_id of a TaskInfo; clipped so that each case
+	// appends to a copy
+	taskHead := slices.Clip(append(append(str(1, "n"), field(2, str(1, "t"))...), field(3, str(1, "a"))...))
+	secretVar := field(7, field(2, field(1, str(1, "T"), field(4, varint(1, 0))))) // command.environment.variables: no value
+	for _, tc := range []struct {
+		name     string
+		in       raw
+		out      decodable
+		want     []string
+		dontWant string
+	}{{
+		name: "top level",
+		in:   raw(append(str(1, "n"), field(3, str(1, "a"))...)),
+		out:  &v0.TaskInfo{}, want: []string{"task_id"},
+	}, {
+		name: "nested",
+		in:   raw(append(append(taskHead, field(5, field(7, str(3, "run")))...), str(6, "data")...)),
+		out:  &v0.TaskInfo{}, want: []string{"executor.executor_id"},
+	}, {
+		name: "beside one that may be absent",
+		in:   raw(append(append(taskHead, secretVar...), field(5, field(7, str(3, "run")))...)),
+		out:  &v0.TaskInfo{}, want: []string{"executor.executor_id"}, dontWant: "variables",
+	}, {
+		name: "several",
+		in: raw(append(taskHead, field(9, varint(1, 1), // container: type MESOS, docker:
+			field(3, field(5, str(1, "k1")), field(5, str(1, "k2"), str(2, "v2")), field(5, str(1, "k3"))))...)),
+		out:  &v0.TaskInfo{},
+		want: []string{"container.docker.image", "container.docker.parameters[0].value", "container.docker.parameters[2].value"},
+	}, {
+		name: "v0 TaskStatus to v1",
+		in:   raw(field(1, str(1, "t"))),
+		out:  &mesos.TaskStatus{}, want: []string{"state"},
+	}, {
+		name: "v0 TaskStatus to v1, nested, non-nullable in v1",
+		in:   raw(append(append(field(1, str(1, "t")), varint(2, 1)...), field(12, field(1, str(2, "v")))...)),
+		out:  &mesos.TaskStatus{}, want: []string{"key"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := convert(tc.in, tc.out)
+			require.Error(t, err)
+			for _, w := range tc.want {
+				require.ErrorContains(t, err, w)
+			}
+			if tc.dontWant != "" {
+				require.NotContains(t, err.Error(), tc.dontWant)
+			}
+			empty := reflect.New(reflect.TypeOf(tc.out).Elem()).Interface()
+			require.Equal(t, empty, tc.out, "a refused message is left empty")
+		})
+	}
 }

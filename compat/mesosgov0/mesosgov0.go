@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/gogo/protobuf/proto"
 	v0 "github.com/mesos/mesos-go/api/v0/mesosproto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
@@ -242,20 +241,4 @@ func (a adapter) ok(err error, what string) bool {
 	a.md.d.Abort()
 	a.md.exec.Error(a.md, fmt.Sprintf("mesosgov0: cannot convert %s to its v0 type: %v", what, err))
 	return false
-}
-
-// convert moves a message between the v0 and v1 types by marshalling src
-// and unmarshalling the bytes into dst. The v0 types (Mesos 0.24) declare
-// some fields required that later agents leave out: such a message is
-// fully decoded before the check fails, so it is kept as decoded.
-func convert(src interface{ Marshal() ([]byte, error) }, dst interface{ Unmarshal([]byte) error }) error {
-	b, err := src.Marshal()
-	if err != nil {
-		return err
-	}
-	var missing *proto.RequiredNotSetError
-	if err := dst.Unmarshal(b); err != nil && !errors.As(err, &missing) {
-		return err
-	}
-	return nil
 }
