@@ -34,6 +34,8 @@ type requiredField struct {
 // since Mesos 0.28, MESOS-4997), and is not listed: mesos-go's v1 type
 // always writes it, UNKNOWN (0) included, so it is never absent. The other
 // way, no field that v1 TaskStatus requires is optional in v0 TaskStatus.
+// TestMayBeAbsentIsEveryFieldV1LeavesOut derives this list from the two
+// generations of types.
 //
 // Such a field is left unset (nil) in the v0 message, as it was absent: it
 // has no value a v0 executor could be told without lying (an empty command

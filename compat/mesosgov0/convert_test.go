@@ -3,6 +3,7 @@ package mesosgov0
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gogo/protobuf/proto"
@@ -319,4 +320,83 @@ func TestConvertRefusesOtherMissingRequiredFields(t *testing.T) {
 			require.Equal(t, empty, tc.out, "a refused message is left empty")
 		})
 	}
+}
+
+// protoField is a field of a generated message struct, from its tag.
+type protoField struct {
+	name, wire, label string
+	nullable          bool         // a pointer or slice: may be left out
+	msg               reflect.Type // the message struct it holds, if any
+}
+
+func protoFields(t reflect.Type) map[string]protoField {
+	fields := map[string]protoField{}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("protobuf")
+		if tag == "" {
+			continue
+		}
+		parts := strings.Split(tag, ",")
+		name, _ := tagInfo(tag)
+		f := protoField{name: name, wire: parts[0], label: parts[2]}
+		f.nullable = sf.Type.Kind() == reflect.Ptr || sf.Type.Kind() == reflect.Slice
+		e := sf.Type
+		for e.Kind() == reflect.Ptr || e.Kind() == reflect.Slice && e.Elem().Kind() != reflect.Uint8 {
+			e = e.Elem()
+		}
+		if e.Kind() == reflect.Struct {
+			f.msg = e
+		}
+		fields[parts[1]] = f
+	}
+	return fields
+}
+
+// TestMayBeAbsentIsEveryFieldV1LeavesOut walks, for each crossing convert
+// makes, the message types of both generations side by side, field number
+// by field number, and finds every field the decoding side requires that
+// the encoding side may leave out: that is mayBeAbsent, plus the fields
+// mesos-go's v1 types always write (non-nullable). It also checks that the
+// two sides agree on every field's wire type, so that gogo's table-driven
+// decoder, which takes a field of the wrong wire type as unknown, decodes
+// nothing differently from the generated one.
+func TestMayBeAbsentIsEveryFieldV1LeavesOut(t *testing.T) {
+	absent := map[requiredField]bool{}
+	alwaysWritten := map[requiredField]bool{}
+	seen := map[[2]reflect.Type]bool{}
+	var walk func(path string, from, to reflect.Type)
+	walk = func(path string, from, to reflect.Type) {
+		if seen[[2]reflect.Type{from, to}] {
+			return
+		}
+		seen[[2]reflect.Type{from, to}] = true
+		ff := protoFields(from)
+		for num, tf := range protoFields(to) {
+			p := path + "." + tf.name
+			f, ok := ff[num]
+			if !ok {
+				require.NotEqual(t, "req", tf.label, "%s: required in %v, unknown to %v", p, to, from)
+				continue
+			}
+			require.Equal(t, tf.wire, f.wire, "%s: wire type", p)
+			require.Equal(t, tf.label == "rep", f.label == "rep", "%s: repeated on one side only", p)
+			require.Equal(t, tf.msg == nil, f.msg == nil, "%s: a message on one side only", p)
+			if tf.label == "req" && f.label != "req" {
+				if f.nullable {
+					absent[requiredField{to, tf.name}] = true
+				} else {
+					alwaysWritten[requiredField{to, tf.name}] = true
+				}
+			}
+			if tf.msg != nil {
+				walk(p, f.msg, tf.msg)
+			}
+		}
+	}
+	for _, c := range crossings {
+		walk(c.name, reflect.TypeOf(c.from()).Elem(), reflect.TypeOf(c.to()).Elem())
+	}
+	require.Equal(t, mayBeAbsent, absent)
+	require.Equal(t, map[requiredField]bool{{reflect.TypeOf(v0.FrameworkInfo_Capability{}), "type"}: true}, alwaysWritten)
 }
