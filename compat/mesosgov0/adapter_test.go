@@ -1,0 +1,111 @@
+package mesosgov0
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	v0 "github.com/mesos/mesos-go/api/v0/mesosproto"
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mesos-shim/executor/compat/agentsim"
+	"github.com/mesos-shim/executor/driver"
+)
+
+// recorder is a v0 Executor that records its callbacks.
+type recorder struct {
+	mu      sync.Mutex
+	log     []string
+	changed chan struct{}
+}
+
+func (r *recorder) record(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log = append(r.log, fmt.Sprintf(format, args...))
+	if r.changed == nil {
+		r.changed = make(chan struct{})
+	}
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// wait returns the log once it has n lines.
+func (r *recorder) wait(ctx context.Context, t *testing.T, n int) []string {
+	t.Helper()
+	for {
+		r.mu.Lock()
+		if r.changed == nil {
+			r.changed = make(chan struct{})
+		}
+		log, changed := append([]string(nil), r.log...), r.changed
+		r.mu.Unlock()
+		if len(log) >= n {
+			return log
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			t.Fatalf("waiting for %d callbacks: %v; so far: %q", n, ctx.Err(), log)
+		}
+	}
+}
+
+func (r *recorder) Registered(_ ExecutorDriver, e *v0.ExecutorInfo, _ *v0.FrameworkInfo, _ *v0.SlaveInfo) {
+	r.record("Registered %s", e.GetExecutorId().GetValue())
+}
+func (r *recorder) Reregistered(ExecutorDriver, *v0.SlaveInfo) { r.record("Reregistered") }
+func (r *recorder) Disconnected(ExecutorDriver)                { r.record("Disconnected") }
+func (r *recorder) LaunchTask(_ ExecutorDriver, t *v0.TaskInfo) {
+	r.record("LaunchTask %s", t.GetTaskId().GetValue())
+}
+func (r *recorder) KillTask(_ ExecutorDriver, id *v0.TaskID)    { r.record("KillTask %s", id.GetValue()) }
+func (r *recorder) FrameworkMessage(_ ExecutorDriver, m string) { r.record("FrameworkMessage %s", m) }
+func (r *recorder) Shutdown(ExecutorDriver)                     { r.record("Shutdown") }
+func (r *recorder) Error(_ ExecutorDriver, msg string)          { r.record("Error %s", msg) }
+
+// A message convert refuses is not delivered: the driver is aborted and
+// the executor's Error callback names the field, on both wires. Every
+// message a real agent sends converts (mesos-go's v1 types write every
+// field v1 requires, and v0 requires only mayBeAbsent besides), so the
+// test takes a SECRET variable's value off mayBeAbsent.
+func TestARefusedConversionAbortsAndCallsError(t *testing.T) {
+	value := requiredField{reflect.TypeOf(v0.Environment_Variable{}), "value"}
+	delete(mayBeAbsent, value)
+	t.Cleanup(func() { mayBeAbsent[value] = true })
+	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
+		t.Run(string(wire), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Profile: agentsim.Newest(), ShutdownGracePeriod: 3 * time.Second})
+			require.NoError(t, err)
+			defer agent.Close()
+			cfg, err := driver.ConfigFromEnv(agent.InProcessGetenv)
+			require.NoError(t, err)
+			cfg.KeepProcessGroup = true
+			cfg.Protocol = wire
+
+			// The agent gives the task once the executor registers.
+			require.NoError(t, agent.Launch(mesos.TaskInfo{TaskID: mesos.TaskID{Value: "t1"},
+				Command: &mesos.CommandInfo{Environment: &mesos.Environment{Variables: []mesos.Environment_Variable{secret("T")}}}}))
+
+			r := &recorder{}
+			d, err := NewMesosExecutorDriver(DriverConfig{Executor: r, Config: &cfg})
+			require.NoError(t, err)
+			_, err = d.Start()
+			require.NoError(t, err)
+			defer d.Stop()
+			require.Equal(t, []string{
+				"Registered " + agentsim.DefaultExecutorID,
+				"Error mesosgov0: cannot convert TaskInfo to its v0 type: required field command.environment.variables[0].value not set",
+			}, r.wait(ctx, t, 2))
+			st, err := d.Join()
+			require.NoError(t, err)
+			require.Equal(t, v0.Status_DRIVER_ABORTED, st)
+		})
+	}
+}
