@@ -21,11 +21,29 @@
 // wire-compatible protobuf definitions (SlaveInfo is AgentInfo under its old
 // name), so every message crosses between them by marshalling one and
 // unmarshalling the other: no field is copied by hand, and fields one side
-// does not know travel through in its unknown-field bytes. The v0 types
-// are those of Mesos 0.24: a v0 ExecutorInfo declares its command
-// required, and newer agents may send none (a default executor); such
-// messages are delivered as decoded, without the missing field, rather than
-// refused. Status values have the same numbers in both packages.
+// does not know travel through in its unknown-field bytes. Status values
+// have the same numbers in both packages.
+//
+// The v0 types are those of Mesos 0.24, which declare required some fields
+// that newer agents leave out:
+//
+//	v0 field (required in 0.24)        left out since  when
+//	ExecutorInfo.command               Mesos 1.1       the executor is a DEFAULT executor
+//	Environment.Variable.value         Mesos 1.2       the variable is of type SECRET
+//	Resource.ReservationInfo.principal later Mesos     the resources were reserved without one
+//
+// Such a field is left unset (nil) in what the executor gets, in the
+// message itself or in one nested in it (a TaskInfo's executor, the
+// environment of any command, a resource's reservation), and the rest of
+// the message is delivered whole. Use the getters, which return the zero
+// value for an unset field. What the v1 message holds instead (the
+// executor's type, the variable's type and secret) stays in the
+// unknown-field bytes. Any other required field missing would make a
+// message that cannot be delivered complete: the driver is then aborted
+// and Error names the field (no agent sends such a message: mesos-go's v1
+// types write every field they require, and v0 requires no other field
+// they leave optional). Likewise, SendStatusUpdate refuses, with an error,
+// a TaskStatus that lacks a field either generation requires.
 //
 // # Callbacks
 //
