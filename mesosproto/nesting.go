@@ -154,12 +154,36 @@ func skipGroup(data []byte, i int) (int, error) {
 type schema struct {
 	once   sync.Once
 	build  func() map[uint64]*schema
-	fields map[uint64]*schema
+	fields []*schema // by field number; Mesos's are small
+	large  map[uint64]*schema
 }
 
+// maxIndexed bounds the field numbers kept in schema.fields.
+const maxIndexed = 128
+
 func (s *schema) field(num uint64) *schema {
-	s.once.Do(func() { s.fields = s.build() })
-	return s.fields[num]
+	s.once.Do(s.index)
+	if num < uint64(len(s.fields)) {
+		return s.fields[num]
+	}
+	return s.large[num]
+}
+
+// index builds the schema's fields, by number.
+func (s *schema) index() {
+	for num, f := range s.build() {
+		if num >= maxIndexed {
+			if s.large == nil {
+				s.large = map[uint64]*schema{}
+			}
+			s.large[num] = f
+			continue
+		}
+		if num >= uint64(len(s.fields)) {
+			s.fields = append(s.fields, make([]*schema, num+1-uint64(len(s.fields)))...)
+		}
+		s.fields[num] = f
+	}
 }
 
 var schemas sync.Map // reflect.Type of a struct → *schema
