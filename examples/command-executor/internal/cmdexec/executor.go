@@ -149,13 +149,26 @@ func (e *Executor) LaunchTask(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
 }
 
 // LaunchTaskGroup implements driver.Executor: each task of the group is
-// launched as by LaunchTask.
+// launched as by LaunchTask. The group counts as one more task while its
+// tasks are launched, so that one ending before the next has begun does
+// not make the executor stop with the rest of the group unlaunched.
 func (e *Executor) LaunchTaskGroup(d driver.ExecutorDriver, g *mesos.TaskGroupInfo) {
+	e.mu.Lock()
+	e.active++
+	e.mu.Unlock()
+	defer e.ended(d)
 	tasks := g.GetTasks()
 	for i := range tasks {
+		if i > 0 && testHookBetweenGroupLaunches != nil {
+			testHookBetweenGroupLaunches()
+		}
 		e.launch(d, &tasks[i])
 	}
 }
+
+// testHookBetweenGroupLaunches, when set by a test, runs between the
+// launches of a group's tasks.
+var testHookBetweenGroupLaunches func()
 
 // KillTask implements driver.Executor with the task's own kill policy.
 func (e *Executor) KillTask(d driver.ExecutorDriver, id *mesos.TaskID) {

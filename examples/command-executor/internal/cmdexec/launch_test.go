@@ -262,3 +262,23 @@ func withChecks(ti *mesos.TaskInfo, health, check bool) *mesos.TaskInfo {
 	}
 	return ti
 }
+
+// A group's tasks are launched one after another; one that has ended
+// before the next is launched (here one without a command, which fails
+// during its launch) must not end the executor: every task it had so far
+// has ended, but not every task of the group has begun.
+func TestTaskGroupWhoseFirstTaskEndsAtOnceRunsTheRest(t *testing.T) {
+	e, d := newTest(t, Options{})
+	testHookBetweenGroupLaunches = func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		require.False(t, e.ending || e.cancelFinish != nil, "the executor began to stop with the group half launched")
+	}
+	t.Cleanup(func() { testHookBetweenGroupLaunches = nil })
+	e.LaunchTaskGroup(d, &mesos.TaskGroupInfo{Tasks: []mesos.TaskInfo{
+		{TaskID: mesos.TaskID{Value: "first"}}, // no command
+		*shellTask("second", "true"),
+	}})
+	expect(t, d, "first", mesos.TASK_FAILED)
+	expect(t, d, "second", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+}
