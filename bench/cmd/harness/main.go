@@ -20,7 +20,8 @@
 //     after fork/exec) to the agent receiving RegisterExecutorMessage or
 //     SUBSCRIBE. A 1.5+ agent shuts down an executor with no task, so one
 //     task ("warm": just TASK_FINISHED) is queued before the launch; once it
-//     is acknowledged, VmRSS of the executor process ("RSS registered").
+//     is acknowledged, VmRSS of the executor process ("RSS registered")
+//     and its private part, RssAnon.
 //  2. idle CPU: utime+stime of the process (/proc/<pid>/stat) over -idle.
 //  3. one task, -updates TASK_RUNNING updates then TASK_FINISHED, sent as
 //     fast as the API allows (each executor loops on its send call without
@@ -85,6 +86,9 @@ var impls = []impl{
 type result struct {
 	register time.Duration
 	rssReg   int64 // kB
+	// anonReg: the private part of rssReg (RssAnon, kB): what each further
+	// instance of the same binary adds, since file pages are shared.
+	anonReg  int64
 	hwm      int64 // kB, after the single-task run
 	idleCPU  time.Duration
 	seqRate  float64
@@ -191,8 +195,8 @@ func main() {
 				fmt.Fprintf(os.Stderr, "run %d %s: %v\n", r+1, im.name, err)
 				continue
 			}
-			fmt.Fprintf(os.Stderr, "run %d %-12s reg=%v rss=%dkB hwm=%dkB idle=%v seq=%.0f/s p50=%v p99=%v conc=%.0f/s rtt=%v/%v crash=%v\n",
-				r+1, im.name, res.register, res.rssReg, res.hwm, res.idleCPU, res.seqRate, res.p50, res.p99, res.concRate,
+			fmt.Fprintf(os.Stderr, "run %d %-12s reg=%v rss=%dkB anon=%dkB hwm=%dkB idle=%v seq=%.0f/s p50=%v p99=%v conc=%.0f/s rtt=%v/%v crash=%v\n",
+				r+1, im.name, res.register, res.rssReg, res.anonReg, res.hwm, res.idleCPU, res.seqRate, res.p50, res.p99, res.concRate,
 				res.rttP50, res.rttP99, res.crash)
 			results[im.name] = append(results[im.name], res)
 		}
@@ -279,6 +283,9 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 		return res, err
 	}
 	if res.rssReg, err = procStatus(pid, "VmRSS"); err != nil {
+		return res, err
+	}
+	if res.anonReg, err = procStatus(pid, "RssAnon"); err != nil {
 		return res, err
 	}
 

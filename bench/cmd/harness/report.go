@@ -72,6 +72,7 @@ var metrics = []metric{
 		target: func(o, _ float64, _ map[string][]result) string { return yes(o < 5, "< 5 ms median") }},
 	{name: "RSS after registration", get: func(r result) float64 { return float64(r.rssReg) }, format: mb,
 		target: func(o, p float64, _ map[string][]result) string { return yes(o <= 0.6*p, "≤ 60% of best peer") }, againstPeer: true},
+	{name: "of which private (RssAnon)", get: func(r result) float64 { return float64(r.anonReg) }, format: mb},
 	{name: "peak RSS after the updates", get: func(r result) float64 { return float64(r.hwm) }, format: mb},
 	{name: "peak RSS − RSS registered", get: func(r result) float64 { return float64(r.hwm - r.rssReg) }, format: mb,
 		target: func(o, _ float64, _ map[string][]result) string { return yes(o <= 2048, "≤ 2 MB") }},
