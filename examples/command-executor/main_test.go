@@ -119,3 +119,27 @@ func TestExitsOnceItsTaskEnded(t *testing.T) {
 		})
 	}
 }
+
+// A task's output goes to the executor's stdout and stderr, which the
+// agent keeps in the sandbox, as with Mesos's command executor.
+func TestTaskOutputReachesExecutorStreams(t *testing.T) {
+	bin := buildExecutor(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	agent, err := agentsim.Start(ctx, agentsim.AgentConfig{})
+	require.NoError(t, err)
+	defer agent.Close()
+	require.NoError(t, agent.Launch(agentsim.CommandTask("t", "echo task-to-stdout; echo task-to-stderr >&2")))
+	require.NoError(t, agent.LaunchExecutor(bin, "--launcher_dir="+filepath.Dir(bin)))
+	_, err = agent.WaitUpdate(ctx, "t", mesos.TASK_FINISHED)
+	require.NoError(t, err)
+	_, err = agent.WaitExecutorExit(ctx)
+	require.NoError(t, err)
+	require.NoError(t, agent.Close()) // waits for the output to be read
+	lines := map[string][]string{}
+	for _, e := range agent.Trace().Entries() {
+		lines[e.Name] = append(lines[e.Name], e.Detail)
+	}
+	require.Contains(t, lines[agentsim.EventStdout], "task-to-stdout")
+	require.Contains(t, lines[agentsim.EventStderr], "task-to-stderr")
+}

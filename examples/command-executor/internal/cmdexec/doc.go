@@ -1,5 +1,7 @@
 // Package cmdexec is the logic of the command executor: it runs each task's
-// CommandInfo as a process in its own session and process group, reports
+// CommandInfo as a process in its own session and process group, with the
+// executor's standard streams (the agent keeps the executor's stdout and
+// stderr in the sandbox, so the task's output lands there), reports
 // the task's states to the agent, and kills tasks on request or at
 // shutdown. A kill signals the task's whole process tree: on Linux that
 // includes the processes that left its group or session while their

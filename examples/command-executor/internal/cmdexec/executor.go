@@ -34,6 +34,11 @@ type Options struct {
 	// Environ is the environment every task starts from, before its
 	// command's variables are added; nil means os.Environ().
 	Environ []string
+	// Stdin, Stdout and Stderr are the tasks' standard streams; nil
+	// means the executor's own, as with Mesos's command executor, whose
+	// stdout and stderr the agent sends to the sandbox's stdout and
+	// stderr files.
+	Stdin, Stdout, Stderr *os.File
 	// KillGracePeriod is the default time between SIGTERM and SIGKILL.
 	KillGracePeriod time.Duration
 	// ShutdownGracePeriod bounds Shutdown: killing the tasks and awaiting
@@ -78,6 +83,9 @@ func New(opts Options) *Executor {
 	if opts.Environ == nil {
 		opts.Environ = os.Environ()
 	}
+	opts.Stdin = orFile(opts.Stdin, os.Stdin)
+	opts.Stdout = orFile(opts.Stdout, os.Stdout)
+	opts.Stderr = orFile(opts.Stderr, os.Stderr)
 	if opts.KillGracePeriod <= 0 {
 		opts.KillGracePeriod = DefaultKillGracePeriod
 	}
@@ -88,6 +96,14 @@ func New(opts Options) *Executor {
 		opts.AckTimeout = DefaultAckTimeout
 	}
 	return &Executor{opts: opts, tasks: make(map[string]*task), killing: opts.SendKilling}
+}
+
+// orFile is f, or def when f is nil.
+func orFile(f, def *os.File) *os.File {
+	if f == nil {
+		return def
+	}
+	return f
 }
 
 // Registered implements driver.Executor. It learns from the framework's
@@ -255,6 +271,7 @@ func (e *Executor) launch(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
 		e.ended(d)
 		return
 	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.opts.Stdin, e.opts.Stdout, e.opts.Stderr
 	t := &task{
 		id:        id,
 		grace:     gracePeriod(ti.GetKillPolicy(), e.opts.KillGracePeriod),

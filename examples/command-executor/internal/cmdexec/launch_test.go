@@ -171,6 +171,31 @@ func TestExecutorEnvironmentByDefault(t *testing.T) {
 	require.Equal(t, "inherited", readFile(t, filepath.Join(dir, "env")))
 }
 
+// A task's standard streams are the executor's (here, files standing for
+// them), as with Mesos's command executor: the agent sends the executor's
+// stdout and stderr to the sandbox's files, where users look for the
+// task's output. They are not the null device.
+func TestTaskSharesExecutorStreams(t *testing.T) {
+	dir := t.TempDir()
+	streams := map[string]*os.File{}
+	for _, name := range []string{"in", "out", "err"} {
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE, 0o600)
+		require.NoError(t, err)
+		t.Cleanup(func() { f.Close() })
+		streams[name] = f
+	}
+	_, err := streams["in"].WriteString("from stdin\n")
+	require.NoError(t, err)
+	_, err = streams["in"].Seek(0, 0)
+	require.NoError(t, err)
+
+	e, d := newTest(t, Options{Stdin: streams["in"], Stdout: streams["out"], Stderr: streams["err"]})
+	e.LaunchTask(d, shellTask("t", `read line; echo "out: $line"; echo "err: $line" >&2`))
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+	require.Equal(t, "out: from stdin", readFile(t, filepath.Join(dir, "out")))
+	require.Equal(t, "err: from stdin", readFile(t, filepath.Join(dir, "err")))
+}
+
 func TestSandboxIsWorkingDirectory(t *testing.T) {
 	dir := t.TempDir()
 	e, d := newTest(t, Options{Sandbox: dir})
