@@ -20,7 +20,7 @@ func TestKillSendsTermAndReportsKilled(t *testing.T) {
 	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
 	e.KillTask(d, &mesos.TaskID{Value: "t"})
 	s := expect(t, d, "t", mesos.TASK_KILLED)
-	require.Contains(t, s.GetMessage(), "signal 15")
+	require.Contains(t, s.GetMessage(), "signal Terminated")
 }
 
 func TestKillEscalatesToSigkill(t *testing.T) {
@@ -44,7 +44,7 @@ func TestKillEscalatesToSigkill(t *testing.T) {
 			start := time.Now()
 			e.KillTaskWithPolicy(d, &mesos.TaskID{Value: "t"}, c.kill)
 			s := expect(t, d, "t", mesos.TASK_KILLED)
-			require.Contains(t, s.GetMessage(), "signal 9")
+			require.Contains(t, s.GetMessage(), "signal Killed")
 			require.GreaterOrEqual(t, time.Since(start), grace)
 		})
 	}
@@ -120,7 +120,7 @@ func TestRepeatedKillIsHarmless(t *testing.T) {
 	// A later kill with a longer grace period does not delay SIGKILL.
 	e.KillTaskWithPolicy(d, id, policy(time.Hour))
 	s := expect(t, d, "t", mesos.TASK_KILLING, mesos.TASK_KILLED)
-	require.Contains(t, s.GetMessage(), "signal 9")
+	require.Contains(t, s.GetMessage(), "signal Killed")
 	require.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
 	e.KillTask(d, id)
 	noUpdates(t, d)
@@ -152,7 +152,7 @@ func TestShorterGracePeriodBringsSigkillForward(t *testing.T) {
 			expect(t, d, "t", mesos.TASK_KILLING)
 			e.KillTaskWithPolicy(d, id, policy(grace))
 			s := expect(t, d, "t", mesos.TASK_KILLED)
-			require.Contains(t, s.GetMessage(), "signal 9")
+			require.Contains(t, s.GetMessage(), "signal Killed")
 			require.GreaterOrEqual(t, time.Since(start), grace)
 			noUpdates(t, d)
 		})
@@ -181,5 +181,5 @@ func TestCloseKillsRunningTasks(t *testing.T) {
 	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
 	e.Close()
 	s := expect(t, d, "t", mesos.TASK_KILLED)
-	require.Contains(t, s.GetMessage(), "signal 9")
+	require.Contains(t, s.GetMessage(), "signal Killed")
 }

@@ -100,7 +100,7 @@ func TestKillReachesProcessesThatLeftTheGroup(t *testing.T) {
 
 			e.KillTask(d, &mesos.TaskID{Value: "t"})
 			s := expect(t, d, "t", mesos.TASK_KILLED)
-			require.Contains(t, s.GetMessage(), "signal "+map[bool]string{false: "15", true: "9"}[ignore])
+			require.Contains(t, s.GetMessage(), "signal "+map[bool]string{false: "Terminated", true: "Killed"}[ignore])
 			for _, pid := range pids {
 				awaitExit(t, pid)
 			}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -17,19 +18,34 @@ func TestShellCommandExitStatus(t *testing.T) {
 		state mesos.TaskState
 		msg   string
 	}{
-		{"true", mesos.TASK_FINISHED, "status 0"},
-		{"false", mesos.TASK_FAILED, "status 1"},
-		{"exit 3", mesos.TASK_FAILED, "status 3"},
-		{"kill -9 $$", mesos.TASK_FAILED, "signal 9"},
+		{"true", mesos.TASK_FINISHED, "Command exited with status 0"},
+		{"false", mesos.TASK_FAILED, "Command exited with status 1"},
+		{"exit 3", mesos.TASK_FAILED, "Command exited with status 3"},
+		{"kill -9 $$", mesos.TASK_FAILED, "Command terminated with signal Killed"},
+		{"kill -SEGV $$", mesos.TASK_FAILED, "Command terminated with signal Segmentation fault"},
 	}
 	for _, c := range cases {
 		t.Run(c.cmd, func(t *testing.T) {
 			e, d := newTest(t, Options{})
 			e.LaunchTask(d, shellTask("t", c.cmd))
 			s := expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, c.state)
-			require.Contains(t, s.GetMessage(), c.msg)
+			// Mesos's command executor's words, which frameworks match.
+			require.Equal(t, c.msg, strings.TrimSuffix(s.GetMessage(), " (core dumped)"))
 			noUpdates(t, d)
 		})
+	}
+}
+
+// Wait statuses are worded as Mesos's WSTRINGIFY words them, a core dump
+// included (on Linux, bit 0x80 of a signalled status).
+func TestDescribeWaitStatus(t *testing.T) {
+	for ws, want := range map[syscall.WaitStatus]string{
+		2 << 8:                              "exited with status 2",
+		syscall.WaitStatus(syscall.SIGTERM): "terminated with signal Terminated",
+		syscall.WaitStatus(syscall.SIGQUIT) | 0x80:    "terminated with signal Quit (core dumped)",
+		syscall.WaitStatus(syscall.SIGSTOP)<<8 | 0x7f: "stopped on signal Stopped (signal)",
+	} {
+		require.Equal(t, want, describeWaitStatus(ws))
 	}
 }
 

@@ -57,7 +57,7 @@ func TestShutdownIsBoundedByGracePeriod(t *testing.T) {
 	e.Shutdown(d)
 	// The task's hour of grace is cut to half the shutdown grace period.
 	s := expect(t, d, "t", mesos.TASK_KILLED)
-	require.Contains(t, s.GetMessage(), "signal 9")
+	require.Contains(t, s.GetMessage(), "signal Killed")
 	await(t, d.awaiting, "AwaitAcknowledgements")
 	await(t, d.stopped, "Stop")
 	require.GreaterOrEqual(t, time.Since(start), grace)
@@ -79,7 +79,7 @@ func TestShutdownShortensAKillInProgress(t *testing.T) {
 	e.KillTaskWithPolicy(d, &mesos.TaskID{Value: "t"}, policy(time.Hour))
 	e.Shutdown(d)
 	s := expect(t, d, "t", mesos.TASK_KILLED)
-	require.Contains(t, s.GetMessage(), "signal 9")
+	require.Contains(t, s.GetMessage(), "signal Killed")
 	require.GreaterOrEqual(t, time.Since(start), grace/2)
 	await(t, d.stopped, "Stop")
 	noUpdates(t, d)

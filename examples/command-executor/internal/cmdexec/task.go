@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -109,19 +110,49 @@ func (t *task) outcome(err error) (mesos.TaskState, string) {
 	}
 }
 
-// describeExit words how a command ended, naming its status or signal.
+// describeExit words how a command ended in the words of Mesos's command
+// executor: "Command exited with status N" or "Command terminated with
+// signal Killed", which frameworks show and sometimes match.
 func describeExit(err error) string {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
 		if err != nil {
-			return "command failed: " + err.Error()
+			return "Failed to get exit status for Command: " + err.Error()
 		}
-		return "command exited with status 0"
+		return "Command exited with status 0"
 	}
-	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return fmt.Sprintf("command terminated by signal %d (%s)", int(ws.Signal()), ws.Signal())
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok {
+		return "Command " + describeWaitStatus(ws)
 	}
-	return fmt.Sprintf("command exited with status %d", ee.ExitCode())
+	return fmt.Sprintf("Command exited with status %d", ee.ExitCode())
+}
+
+// describeWaitStatus words a wait status as Mesos's WSTRINGIFY does; a
+// signal is named by its description, capitalised as strsignal(3) gives
+// it on Linux ("Terminated", "Killed", "Segmentation fault").
+func describeWaitStatus(ws syscall.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return fmt.Sprintf("exited with status %d", ws.ExitStatus())
+	case ws.Signaled():
+		msg := "terminated with signal " + signalName(ws.Signal())
+		if ws.CoreDump() {
+			msg += " (core dumped)"
+		}
+		return msg
+	case ws.Stopped():
+		return "stopped on signal " + signalName(ws.StopSignal())
+	}
+	return fmt.Sprintf("wait status %d", int(ws))
+}
+
+// signalName is sig's description with its first letter in upper case.
+func signalName(sig syscall.Signal) string {
+	s := sig.String()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // kill starts killing t: SIGTERM to its process tree now, SIGKILL after
