@@ -207,10 +207,13 @@ func (e *Executor) KillTaskWithPolicy(d driver.ExecutorDriver, id *mesos.TaskID,
 
 // Shutdown implements driver.Executor: every task is killed, and once
 // their terminal updates are acknowledged, or the shutdown grace period
-// ran out, the driver is stopped. It returns at once. A task's SIGKILL
-// comes at most half the shutdown grace period after its kill started,
-// even if it was being killed with a longer grace period: the rest is
-// for its terminal update, before the driver ends the process group.
+// ran out, the driver is stopped. It returns at once. As with Mesos's
+// command executor, a task's SIGKILL comes ShutdownKillMargin before the
+// end of the shutdown grace period, whatever the task's kill policy (an
+// agent gives a task with a kill policy its grace period plus that margin
+// as the executor's shutdown grace period), or sooner if a kill in
+// progress was due to end sooner: the margin is for its terminal update,
+// before the agent destroys the container.
 func (e *Executor) Shutdown(d driver.ExecutorDriver) {
 	e.mu.Lock()
 	first := !e.shutdown
@@ -234,16 +237,26 @@ func (e *Executor) Close() {
 	}
 }
 
+// ShutdownKillMargin is the part of the shutdown grace period left after
+// a task's SIGKILL at shutdown: Mesos's command executor leaves its
+// reaper's longest interval (1 s) plus 1 s.
+const ShutdownKillMargin = 2 * time.Second
+
+// shutdownKillGrace is the time between SIGTERM and SIGKILL when the
+// executor is shut down with the grace period sgp.
+func shutdownKillGrace(sgp time.Duration) time.Duration {
+	return max(0, sgp-ShutdownKillMargin)
+}
+
 // shutdownTasks kills tasks, waits for their terminal updates and their
 // acknowledgement, and stops d, all within the shutdown grace period.
 func (e *Executor) shutdownTasks(d driver.ExecutorDriver, tasks []*task) {
 	ctx, cancel := context.WithTimeout(context.Background(), e.opts.ShutdownGracePeriod)
 	defer cancel()
-	// Leave half of the time for SIGKILL and the acknowledgements.
-	limit := e.opts.ShutdownGracePeriod / 2
+	grace := shutdownKillGrace(e.opts.ShutdownGracePeriod)
 	killing := e.sendKilling()
 	for _, t := range tasks {
-		t.kill(d, min(t.grace, limit), killing)
+		t.kill(d, grace, killing)
 	}
 	for _, t := range tasks {
 		select {

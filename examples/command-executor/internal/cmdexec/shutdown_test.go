@@ -55,7 +55,8 @@ func TestShutdownIsBoundedByGracePeriod(t *testing.T) {
 
 	start := time.Now()
 	e.Shutdown(d)
-	// The task's hour of grace is cut to half the shutdown grace period.
+	// The task's hour of grace is cut to the shutdown grace period less
+	// ShutdownKillMargin (here, nothing).
 	s := expect(t, d, "t", mesos.TASK_KILLED)
 	require.Contains(t, s.GetMessage(), "signal Killed")
 	await(t, d.awaiting, "AwaitAcknowledgements")
@@ -67,8 +68,8 @@ func TestShutdownIsBoundedByGracePeriod(t *testing.T) {
 // the shutdown grace period all the same, and reported TASK_KILLED before
 // the driver stops (and, in a real executor, ends the process group).
 func TestShutdownShortensAKillInProgress(t *testing.T) {
-	const grace = 600 * time.Millisecond
-	e, d := newTest(t, Options{ShutdownGracePeriod: grace})
+	const grace = 300 * time.Millisecond
+	e, d := newTest(t, Options{ShutdownGracePeriod: ShutdownKillMargin + grace})
 	ready := fifo(t)
 	ti := shellTask("t", ignoreTerm(ready))
 	e.LaunchTask(d, ti)
@@ -80,9 +81,37 @@ func TestShutdownShortensAKillInProgress(t *testing.T) {
 	e.Shutdown(d)
 	s := expect(t, d, "t", mesos.TASK_KILLED)
 	require.Contains(t, s.GetMessage(), "signal Killed")
-	require.GreaterOrEqual(t, time.Since(start), grace/2)
+	require.GreaterOrEqual(t, time.Since(start), grace)
 	await(t, d.stopped, "Stop")
 	noUpdates(t, d)
+}
+
+// As with Mesos's command executor, a task killed at shutdown gets the
+// shutdown grace period less ShutdownKillMargin between SIGTERM and
+// SIGKILL, whatever its own kill policy: the agent made the shutdown grace
+// period from that policy already (its grace period plus the margin), or
+// was configured with a longer one.
+func TestShutdownKillGraceIsShutdownGracePeriodLessMargin(t *testing.T) {
+	const grace = 500 * time.Millisecond
+	e, d := newTest(t, Options{ShutdownGracePeriod: ShutdownKillMargin + grace})
+	ready := fifo(t)
+	ti := shellTask("t", ignoreTerm(ready))
+	ti.KillPolicy = policy(10 * time.Millisecond)
+	e.LaunchTask(d, ti)
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	require.Equal(t, "ready", readLine(t, ready))
+
+	start := time.Now()
+	e.Shutdown(d)
+	s := expect(t, d, "t", mesos.TASK_KILLED)
+	require.Contains(t, s.GetMessage(), "signal Killed")
+	require.GreaterOrEqual(t, time.Since(start), grace)
+	await(t, d.stopped, "Stop")
+}
+
+func TestShutdownKillGrace(t *testing.T) {
+	require.Equal(t, 3*time.Second, shutdownKillGrace(DefaultShutdownGracePeriod))
+	require.Equal(t, time.Duration(0), shutdownKillGrace(time.Second))
 }
 
 func TestShutdownWithoutTasks(t *testing.T) {
