@@ -10,7 +10,10 @@
 // Every task gets exactly one terminal update, and its updates are sent in
 // order: TASK_STARTING, TASK_RUNNING, optionally TASK_KILLING, then one of
 // TASK_FINISHED, TASK_FAILED or TASK_KILLED. A task whose kill was started
-// always ends TASK_KILLED, whatever its exit status. A task with no command,
+// always ends TASK_KILLED, whatever its exit status; but one still running
+// at its TaskInfo's max_completion_time is killed at once, without
+// TASK_KILLING, and ends TASK_FAILED with REASON_MAX_COMPLETION_TIME_REACHED,
+// as with Mesos's command executor. A task with no command,
 // or whose program is not on the PATH of the task's environment, gets a
 // lone TASK_FAILED; one whose process fails to start gets TASK_STARTING
 // then TASK_FAILED.

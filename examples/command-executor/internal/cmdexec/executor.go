@@ -286,11 +286,12 @@ func (e *Executor) launch(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.opts.Stdin, e.opts.Stdout, e.opts.Stderr
 	t := &task{
-		id:        id,
-		grace:     gracePeriod(ti.GetKillPolicy(), e.opts.KillGracePeriod),
-		cmd:       cmd,
-		unchecked: uncheckedChecks(ti),
-		done:      make(chan struct{}),
+		id:            id,
+		grace:         gracePeriod(ti.GetKillPolicy(), e.opts.KillGracePeriod),
+		maxCompletion: time.Duration(ti.GetMaxCompletionTime().GetNanoseconds()),
+		cmd:           cmd,
+		unchecked:     uncheckedChecks(ti),
+		done:          make(chan struct{}),
 	}
 	if !e.add(d, t) {
 		e.ended(d)

@@ -183,3 +183,52 @@ func TestCloseKillsRunningTasks(t *testing.T) {
 	s := expect(t, d, "t", mesos.TASK_KILLED)
 	require.Contains(t, s.GetMessage(), "signal Killed")
 }
+
+// withMaxCompletion sets ti's max completion time.
+func withMaxCompletion(ti *mesos.TaskInfo, d time.Duration) *mesos.TaskInfo {
+	ti.MaxCompletionTime = &mesos.DurationInfo{Nanoseconds: int64(d)}
+	return ti
+}
+
+// As with Mesos's command executor, a task still running at its max
+// completion time is killed at once, without TASK_KILLING, and ends
+// TASK_FAILED with REASON_MAX_COMPLETION_TIME_REACHED.
+func TestMaxCompletionTimeFailsTheTask(t *testing.T) {
+	const maxTime = 200 * time.Millisecond
+	e, d := newTest(t, Options{SendKilling: true})
+	ready := fifo(t)
+	ti := withMaxCompletion(shellTask("t", ignoreTerm(ready)), maxTime)
+	ti.KillPolicy = policy(time.Hour) // not used
+	start := time.Now()
+	e.LaunchTask(d, ti)
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	require.Equal(t, "ready", readLine(t, ready))
+	s := expect(t, d, "t", mesos.TASK_FAILED)
+	require.Equal(t, mesos.REASON_MAX_COMPLETION_TIME_REACHED, s.GetReason())
+	require.Contains(t, s.GetMessage(), "Command terminated with signal")
+	require.GreaterOrEqual(t, time.Since(start), maxTime)
+	noUpdates(t, d)
+}
+
+// A task that ends in time is not affected, nor is one whose kill came
+// first: the kill stops the deadline.
+func TestMaxCompletionTimeNotReached(t *testing.T) {
+	e, d := newTest(t, Options{SendKilling: true})
+	holdStop(d)
+	e.LaunchTask(d, withMaxCompletion(shellTask("quick", "true"), time.Hour))
+	s := expect(t, d, "quick", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+	require.Nil(t, s.Reason)
+
+	// The deadline falls within the kill's grace period.
+	const deadline, grace = 500 * time.Millisecond, 1500 * time.Millisecond
+	ready := fifo(t)
+	ti := withMaxCompletion(shellTask("killed", ignoreTerm(ready)), deadline)
+	ti.KillPolicy = policy(grace)
+	e.LaunchTask(d, ti)
+	expect(t, d, "killed", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	require.Equal(t, "ready", readLine(t, ready))
+	e.KillTask(d, &mesos.TaskID{Value: "killed"})
+	s = expect(t, d, "killed", mesos.TASK_KILLING, mesos.TASK_KILLED)
+	require.Nil(t, s.Reason)
+	require.Contains(t, s.GetMessage(), "signal Killed")
+}

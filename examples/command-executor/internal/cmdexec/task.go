@@ -32,6 +32,12 @@ type task struct {
 	killStart time.Time   // when the kill started (SIGTERM was sent)
 	killAt    time.Time   // when SIGKILL is due; zero once it was sent
 	escal     *time.Timer // sends SIGKILL at killAt
+	// maxCompletion, when positive, is the TaskInfo's max_completion_time:
+	// deadline kills the task that long after it started, and it then
+	// ends TASK_FAILED (timedOut) rather than TASK_KILLED.
+	maxCompletion time.Duration
+	deadline      *time.Timer
+	timedOut      bool
 
 	done chan struct{} // closed once the terminal update was sent
 }
@@ -43,13 +49,24 @@ func (t *task) send(d driver.ExecutorDriver, state mesos.TaskState, msg string) 
 
 // sendStatus sends a status update for the task id.
 func sendStatus(d driver.ExecutorDriver, id mesos.TaskID, state mesos.TaskState, msg string) {
+	deliver(d, newStatus(id, state, msg))
+}
+
+// newStatus is a status update for the task id.
+func newStatus(id mesos.TaskID, state mesos.TaskState, msg string) *mesos.TaskStatus {
 	st := &mesos.TaskStatus{TaskID: id, State: state.Enum()}
 	if msg != "" {
 		st.Message = &msg
 	}
-	glog.V(1).Infof("task %s: %s %s", id.Value, state, msg)
+	return st
+}
+
+// deliver sends the status update st.
+func deliver(d driver.ExecutorDriver, st *mesos.TaskStatus) {
+	id, state := st.TaskID.Value, st.GetState()
+	glog.V(1).Infof("task %s: %s %s %s", id, state, st.GetReason(), st.GetMessage())
 	if _, err := d.SendStatusUpdate(st); err != nil {
-		glog.Errorf("task %s: sending %s: %v", id.Value, state, err)
+		glog.Errorf("task %s: sending %s: %v", id, state, err)
 	}
 }
 
@@ -66,6 +83,9 @@ func (t *task) start(d driver.ExecutorDriver) bool {
 		return false
 	}
 	glog.Infof("task %s: started %q as pid %d", t.id.Value, t.cmd.Args, t.cmd.Process.Pid)
+	if t.maxCompletion > 0 {
+		t.deadline = time.AfterFunc(t.maxCompletion, func() { t.timeOut(d) })
+	}
 	msg := ""
 	if t.unchecked != "" {
 		msg = "this command executor does not run the task's " + t.unchecked + "; no health is reported"
@@ -82,9 +102,7 @@ func (t *task) wait(d driver.ExecutorDriver) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.exited = true
-	if t.escal != nil {
-		t.escal.Stop()
-	}
+	t.stopTimers()
 	state, msg := t.outcome(err)
 	glog.Infof("task %s: %s", t.id.Value, msg)
 	if t.killing {
@@ -92,15 +110,33 @@ func (t *task) wait(d driver.ExecutorDriver) {
 		// we reaped.
 		t.signal(syscall.SIGKILL)
 	}
-	t.send(d, state, msg)
+	st := newStatus(t.id, state, msg)
+	if t.timedOut {
+		st.Reason = mesos.REASON_MAX_COMPLETION_TIME_REACHED.Enum()
+	}
+	deliver(d, st)
 	close(t.done)
 }
 
+// stopTimers stops the SIGKILL and max completion time timers; the
+// caller holds t.mu.
+func (t *task) stopTimers() {
+	if t.escal != nil {
+		t.escal.Stop()
+	}
+	if t.deadline != nil {
+		t.deadline.Stop()
+	}
+}
+
 // outcome is the terminal state for the process's exit; a started kill
-// wins over any exit status. The caller holds t.mu.
+// wins over any exit status, and ends TASK_KILLED unless the max
+// completion time started it. The caller holds t.mu.
 func (t *task) outcome(err error) (mesos.TaskState, string) {
 	msg := describeExit(err)
 	switch {
+	case t.timedOut:
+		return mesos.TASK_FAILED, msg
 	case t.killing:
 		return mesos.TASK_KILLED, msg
 	case err == nil:
@@ -167,6 +203,26 @@ func signalName(sig syscall.Signal) string {
 func (t *task) kill(d driver.ExecutorDriver, grace time.Duration, sendKilling bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.killLocked(d, grace, sendKilling)
+}
+
+// timeOut kills t, whose max completion time has passed, as Mesos's
+// command executor does: with no grace period and no TASK_KILLING, to end
+// TASK_FAILED with REASON_MAX_COMPLETION_TIME_REACHED. Once a kill started
+// the deadline no longer counts (Mesos's cancels it): timeOut does nothing.
+func (t *task) timeOut(d driver.ExecutorDriver) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.exited || t.killing {
+		return
+	}
+	glog.Warningf("task %s: max completion time of %v reached; killing it", t.id.Value, t.maxCompletion)
+	t.timedOut = true
+	t.killLocked(d, 0, false)
+}
+
+// killLocked is kill; the caller holds t.mu.
+func (t *task) killLocked(d driver.ExecutorDriver, grace time.Duration, sendKilling bool) {
 	if t.exited {
 		return
 	}
@@ -175,7 +231,7 @@ func (t *task) kill(d driver.ExecutorDriver, grace time.Duration, sendKilling bo
 		return
 	}
 	t.killing = true
-	if sendKilling {
+	if sendKilling && !t.timedOut {
 		t.send(d, mesos.TASK_KILLING, "")
 	}
 	glog.Infof("task %s: killing with SIGTERM, SIGKILL after %v", t.id.Value, grace)
@@ -207,9 +263,7 @@ func (t *task) forceKill() {
 	if !t.exited {
 		t.killing = true
 		t.killAt = time.Time{}
-		if t.escal != nil {
-			t.escal.Stop()
-		}
+		t.stopTimers()
 		t.signal(syscall.SIGKILL)
 	}
 }
