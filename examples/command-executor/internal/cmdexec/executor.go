@@ -285,6 +285,7 @@ func (e *Executor) launch(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
 		return
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.opts.Stdin, e.opts.Stdout, e.opts.Stderr
+	cmd.Env = append(cmd.Env, allocationRole(ti)...)
 	t := &task{
 		id:            id,
 		grace:         gracePeriod(ti.GetKillPolicy(), e.opts.KillGracePeriod),
@@ -307,6 +308,16 @@ func (e *Executor) launch(d driver.ExecutorDriver, ti *mesos.TaskInfo) {
 		e.remove(t)
 		e.ended(d)
 	}()
+}
+
+// allocationRole is MESOS_ALLOCATION_ROLE, the role the task's resources
+// are allocated to, which Mesos's command executor (1.9+) sets for every
+// task over any other value; nothing for a task without resources.
+func allocationRole(ti *mesos.TaskInfo) []string {
+	if len(ti.Resources) == 0 {
+		return nil
+	}
+	return []string{"MESOS_ALLOCATION_ROLE=" + ti.Resources[0].GetAllocationInfo().GetRole()}
 }
 
 // uncheckedChecks names the checks ti asks for, none of which this

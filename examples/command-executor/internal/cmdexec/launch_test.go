@@ -178,6 +178,23 @@ func TestEnvironmentAddsCommandVariables(t *testing.T) {
 	require.Equal(t, "base new bar []", readFile(t, filepath.Join(dir, "env")))
 }
 
+// As with Mesos's command executor, MESOS_ALLOCATION_ROLE is the role of
+// the task's resources, whatever the executor's or the command's
+// environment says.
+func TestAllocationRoleInEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	e, d := newTest(t, Options{Sandbox: dir, Environ: append(os.Environ(), "MESOS_ALLOCATION_ROLE=executor")})
+	ti := shellTask("t", `echo "$MESOS_ALLOCATION_ROLE" > role`)
+	ti.Command.Environment = &mesos.Environment{Variables: []mesos.Environment_Variable{
+		{Name: "MESOS_ALLOCATION_ROLE", Value: strPtr("command")},
+	}}
+	role := "prod"
+	ti.Resources = []mesos.Resource{{Name: "cpus", AllocationInfo: &mesos.Resource_AllocationInfo{Role: &role}}}
+	e.LaunchTask(d, ti)
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING, mesos.TASK_FINISHED)
+	require.Equal(t, "prod", readFile(t, filepath.Join(dir, "role")))
+}
+
 func TestExecutorEnvironmentByDefault(t *testing.T) {
 	t.Setenv("CMDEXEC_TEST_VAR", "inherited")
 	dir := t.TempDir()
