@@ -135,13 +135,24 @@ func (d *Driver) Stop() (mesos.Status, error) {
 	if d.Status() == mesos.DRIVER_NOT_STARTED {
 		return d.Status(), core.ErrNotRunning
 	}
-	if d.Status() == mesos.DRIVER_ABORTED {
-		// As the C++ driver: an aborted driver can be stopped, and says so.
-		<-d.loopDone
-		d.status.Store(int32(mesos.DRIVER_STOPPED))
-		return mesos.DRIVER_ABORTED, nil
+	if d.Status() != mesos.DRIVER_ABORTED {
+		st, err := d.askAndEnd(core.Stop{})
+		if !errors.Is(err, core.ErrNotRunning) || st != mesos.DRIVER_ABORTED {
+			return st, err
+		}
+		// Aborted after the check above, before the loop read the request.
 	}
-	return d.askAndEnd(core.Stop{})
+	return d.stopAborted()
+}
+
+// stopAborted stops an aborted driver, as the C++ driver allows: it
+// returns DRIVER_ABORTED, once, and leaves the driver DRIVER_STOPPED.
+func (d *Driver) stopAborted() (mesos.Status, error) {
+	<-d.loopDone
+	if !d.status.CompareAndSwap(int32(mesos.DRIVER_ABORTED), int32(mesos.DRIVER_STOPPED)) {
+		return d.Status(), core.ErrNotRunning // another Stop came first
+	}
+	return mesos.DRIVER_ABORTED, nil
 }
 
 // askAndEnd asks for the driver to end and waits until its loop and wire are
