@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 
+	"github.com/gogo/protobuf/proto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 )
 
@@ -69,13 +70,16 @@ func newBook(cfg Config) book {
 	return book{launched: make(map[string]struct{}), id: newIdentity(cfg)}
 }
 
-// launch records a task; it reports false for a task id seen before.
+// launch records a task; it reports false for a task id seen before. The
+// book keeps a deep copy: the executor gets t, and may change what t
+// points to (a command's environment, say) while the loop encodes the
+// book's tasks for a reregistration.
 func (b *book) launch(t mesos.TaskInfo) bool {
 	if _, dup := b.launched[t.TaskID.Value]; dup {
 		return false
 	}
 	b.launched[t.TaskID.Value] = struct{}{}
-	b.tasks = append(b.tasks, t)
+	b.tasks = append(b.tasks, *proto.Clone(&t).(*mesos.TaskInfo))
 	return true
 }
 
