@@ -225,8 +225,11 @@ func (d *Driver) AwaitAcknowledgements(ctx context.Context) error {
 
 // Protocol is the wire the driver speaks: ProtocolV0 or ProtocolV1, once
 // started (a v1 driver may have fallen back to v0 before registering).
+// Safe from any goroutine, while Start runs too.
 func (d *Driver) Protocol() Protocol {
-	if d.wire == nil {
+	// The loop sets the status from DRIVER_NOT_STARTED only after Start
+	// wrote d.wire: the status's atomic read orders the wire's.
+	if d.Status() == mesos.DRIVER_NOT_STARTED {
 		return d.choice.wire
 	}
 	return Protocol(d.wire.name())
