@@ -36,6 +36,8 @@ type Driver struct {
 	terminate  func()
 
 	started atomic.Bool
+	// startDone is closed once the Start that started the driver returns.
+	startDone chan struct{}
 	// aborted is set once the driver aborted, or a callback panicked: no
 	// callback but Error is delivered after it, as in the C++ driver.
 	aborted atomic.Bool
@@ -85,6 +87,7 @@ func New(exec Executor, cfg Config) (*Driver, error) {
 		ended:      make(chan struct{}),
 		loopDone:   make(chan struct{}),
 		loopExited: make(chan struct{}),
+		startDone:  make(chan struct{}),
 		terminate:  endProcessGroup,
 	}
 	d.status.Store(int32(mesos.DRIVER_NOT_STARTED))
@@ -111,11 +114,14 @@ func jitter(max time.Duration) time.Duration {
 	return time.Duration(mathrand.Int64N(int64(max) + 1))
 }
 
-// Start implements ExecutorDriver.
+// Start implements ExecutorDriver. Called again while the first Start is
+// under way, it waits for that one to return, to answer with its status.
 func (d *Driver) Start() (mesos.Status, error) {
 	if !d.started.CompareAndSwap(false, true) {
+		<-d.startDone
 		return d.Status(), core.ErrAlreadyStarted
 	}
+	defer close(d.startDone)
 	w, err := newNegotiatedWire(d, d.cfg)
 	if err != nil {
 		// The listener or the TLS files: this driver cannot start, and no
