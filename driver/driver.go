@@ -187,9 +187,11 @@ func (d *Driver) Join() (mesos.Status, error) {
 	return d.Status(), nil
 }
 
-// Run implements ExecutorDriver.
+// Run implements ExecutorDriver. On a driver already started and still
+// running it joins, as the C++ driver's run does.
 func (d *Driver) Run() (mesos.Status, error) {
-	if st, err := d.Start(); err != nil {
+	st, err := d.Start()
+	if err != nil && (!errors.Is(err, core.ErrAlreadyStarted) || st != mesos.DRIVER_RUNNING) {
 		return st, err
 	}
 	return d.Join()

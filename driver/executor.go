@@ -76,7 +76,8 @@ type ExecutorDriver interface {
 	// Join blocks until the driver is stopped or aborted and returns that
 	// status. It returns at once if the driver is not running.
 	Join() (mesos.Status, error)
-	// Run is Start followed by Join.
+	// Run is Start followed by Join. On a driver another Start has
+	// started, and still running, it is Join.
 	Run() (mesos.Status, error)
 	// SendStatusUpdate sends a task's status to the agent, which forwards
 	// it to the scheduler reliably. The driver keeps the update until the

@@ -53,3 +53,22 @@ func startConcurrently(d *Driver, n int) []startAnswer {
 	wg.Wait()
 	return answers
 }
+
+// Run on a driver already started is Join, as in the C++ driver, whose
+// start answers DRIVER_RUNNING and whose run then joins: it returns the
+// status the driver ends with, not at once.
+func TestRunAfterStartJoins(t *testing.T) {
+	agent := startFakeAgent(t, 0)
+	exec := newRecorder().executor()
+	exec.OnRegistered = func(d ExecutorDriver, _ *mesos.ExecutorInfo, _ *mesos.FrameworkInfo, _ *mesos.AgentInfo) {
+		d.Stop()
+	}
+	d := startDriver(t, testDriverConfig(agent, true), exec)
+	from := agent.expect("mesos.internal.RegisterExecutorMessage", nil)
+	agent.send(from, registeredMessage()) // crosses the network before Stop
+	st, err := d.Run()
+	require.Equal(t, mesos.DRIVER_STOPPED, st, "Run waited for the Stop in Registered")
+	if err != nil { // only if Run came after that Stop, which is very unlikely
+		require.ErrorIs(t, err, core.ErrAlreadyStarted)
+	}
+}
