@@ -50,11 +50,20 @@ type Driver struct {
 // (nil) or nothing can be acknowledged any more (an error).
 type request struct {
 	input     core.Input
-	reply     chan error // the answer (Output.Err); nil for inputs nobody waits on
+	reply     chan answer // nil for inputs nobody waits on
 	ackWaiter chan error
 	// gen, when tagged, is the wire subscription the input came from.
 	gen    int
 	tagged bool
+}
+
+// answer is the loop's answer to a request: the status right after the
+// loop applied it, and Output.Err. The status is taken then, not when the
+// caller wakes: by then another request may have ended the driver, and an
+// update accepted while running would be reported with DRIVER_ABORTED.
+type answer struct {
+	status mesos.Status
+	err    error
 }
 
 var _ ExecutorDriver = (*Driver)(nil)
@@ -265,7 +274,7 @@ func (d *Driver) ask(in core.Input) (mesos.Status, error) {
 	if !d.started.Load() {
 		return d.Status(), core.ErrNotRunning
 	}
-	reply := replies.Get().(chan error)
+	reply := replies.Get().(chan answer)
 	select {
 	case d.requests <- request{input: in, reply: reply}:
 	case <-d.loopExited:
@@ -273,14 +282,14 @@ func (d *Driver) ask(in core.Input) (mesos.Status, error) {
 		return d.Status(), core.ErrNotRunning
 	}
 	select {
-	case err := <-reply:
+	case a := <-reply:
 		replies.Put(reply)
-		return d.Status(), err
+		return a.status, a.err
 	case <-d.loopExited:
 		select { // the loop answers every request it read before exiting
-		case err := <-reply:
+		case a := <-reply:
 			replies.Put(reply)
-			return d.Status(), err
+			return a.status, a.err
 		default: // never read: the channel stays with the dead request
 			return d.Status(), core.ErrNotRunning
 		}
@@ -291,7 +300,7 @@ func (d *Driver) ask(in core.Input) (mesos.Status, error) {
 // driver's hottest request, and a channel per update was more than a
 // tenth of what the driver allocated for it. A channel goes back only once
 // empty and answered, so no late answer can reach its next user.
-var replies = sync.Pool{New: func() any { return make(chan error, 1) }}
+var replies = sync.Pool{New: func() any { return make(chan answer, 1) }}
 
 // post delivers an input from a wire or the callback goroutine.
 func (d *Driver) post(in core.Input) { d.postRequest(request{input: in}) }

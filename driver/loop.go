@@ -49,7 +49,7 @@ func (d *Driver) step(r request, timer *time.Timer) {
 	out := d.core.Step(time.Now(), r.input)
 	d.apply(out, timer)
 	if r.reply != nil {
-		r.reply <- out.Err
+		r.reply <- answer{d.core.Status(), out.Err}
 	}
 }
 
