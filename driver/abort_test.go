@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -118,4 +119,19 @@ func TestMethodsAnswerAtOnceWithoutARunningLoop(t *testing.T) {
 			t.Fatalf("%s: a method is waiting for a loop that does not run", name)
 		}
 	}
+}
+
+// A callback that calls runtime.Goexit, as t.FailNow or a failed require
+// in a test executor's callback does, is no return: it aborts the driver
+// like a panic, and Error still comes, on the goroutine that takes over
+// from the one that exited.
+func TestGoexitInACallbackAbortsLikeAPanic(t *testing.T) {
+	rec := newRecorder()
+	d, release := registeredWithBlockedLaunch(t, rec, runtime.Goexit)
+	close(release)
+	require.Equal(t, "Error", rec.next(t))
+	require.Contains(t, <-rec.errors, "LaunchTask callback called runtime.Goexit")
+	<-d.callbacks.done
+	require.Equal(t, mesos.DRIVER_ABORTED, d.Status())
+	require.Empty(t, rec.calls, "LaunchTask:t2 and the framework message were dropped")
 }

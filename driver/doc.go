@@ -50,7 +50,8 @@
 // Callbacks run one at a time, in the order the events happened, on one
 // goroutine of the driver's that holds no lock and does no I/O. Registered
 // comes first. Disconnected fires once per loss of the agent. A callback
-// that panics is reported through Error and aborts the driver. A callback
-// that blocks holds back later callbacks but not the wire: messages and
-// acknowledgements keep being received.
+// that panics, or calls runtime.Goexit (t.FailNow or a failed require in a
+// test's executor), is reported through Error and aborts the driver. A
+// callback that blocks holds back later callbacks but not the wire:
+// messages and acknowledgements keep being received.
 package driver

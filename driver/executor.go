@@ -20,7 +20,8 @@ import (
 //     once; then either Reregistered (the agent came back) or Shutdown (it did
 //     not, or checkpointing is off and the connection closed: on v1 an agent
 //     that only went silent is asked again, see Config.CallTimeout).
-//   - A callback that panics is reported through Error and aborts the driver.
+//   - A callback that panics, or calls runtime.Goexit (as t.FailNow does),
+//     is reported through Error and aborts the driver.
 //   - A callback that blocks holds back every later callback, not the wire:
 //     messages keep being received and acknowledged meanwhile.
 type Executor interface {

@@ -57,12 +57,13 @@ func (a *fakeAgent) send(to messenger.Message, msg proto.Message) {
 
 // recorder is an Executor that reports every callback on a channel.
 type recorder struct {
-	calls chan string
-	tasks chan *mesos.TaskInfo
+	calls  chan string
+	tasks  chan *mesos.TaskInfo
+	errors chan string // the messages of Error callbacks
 }
 
 func newRecorder() *recorder {
-	return &recorder{calls: make(chan string, 64), tasks: make(chan *mesos.TaskInfo, 16)}
+	return &recorder{calls: make(chan string, 64), tasks: make(chan *mesos.TaskInfo, 16), errors: make(chan string, 16)}
 }
 
 func (r *recorder) next(t *testing.T) string {
@@ -90,6 +91,9 @@ func (r *recorder) executor() Funcs {
 		OnKillTask:         func(ExecutorDriver, *mesos.TaskID, *mesos.KillPolicy) { r.calls <- "KillTask" },
 		OnFrameworkMessage: func(_ ExecutorDriver, d []byte) { r.calls <- "FrameworkMessage:" + string(d) },
 		OnShutdown:         func(ExecutorDriver) { r.calls <- "Shutdown" },
-		OnError:            func(_ ExecutorDriver, m string) { r.calls <- "Error" },
+		OnError: func(_ ExecutorDriver, m string) {
+			r.errors <- m
+			r.calls <- "Error"
+		},
 	}
 }

@@ -148,27 +148,35 @@ func logLine(l core.Log) {
 	}
 }
 
-// queueCallback hands one callback to the serializer. A panic in it is
-// reported back to the loop, which reports it through Error and aborts.
-// Once the driver aborted (or a callback panicked) the callbacks still
-// queued are dropped, all but Error.
+// queueCallback hands one callback to the serializer. A panic in it, or a
+// runtime.Goexit (which a test's t.FailNow or require makes), is reported
+// back to the loop, which reports it through Error and aborts. Once the
+// driver aborted (or a callback panicked) the callbacks still queued are
+// dropped, all but Error.
 func (d *Driver) queueCallback(cb core.Callback) {
 	d.callbacks.push(func() {
 		if cb.Kind != core.Error && d.aborted.Load() {
 			logging.Infof("driver: aborted; not delivering %s", cb.Kind)
 			return
 		}
+		returned := false
 		defer func() {
-			if r := recover(); r != nil {
-				msg := fmt.Sprintf("%s callback panicked: %v", cb.Kind, r)
-				logging.Errorf("driver: %s", msg)
-				if cb.Kind != core.Error {
-					d.aborted.Store(true)
-					d.post(core.CallbackPanicked{Message: msg})
-				}
+			r := recover()
+			if returned {
+				return
+			}
+			msg := fmt.Sprintf("%s callback panicked: %v", cb.Kind, r)
+			if r == nil {
+				msg = fmt.Sprintf("%s callback called runtime.Goexit (t.FailNow or a failed require, say) instead of returning", cb.Kind)
+			}
+			logging.Errorf("driver: %s", msg)
+			if cb.Kind != core.Error {
+				d.aborted.Store(true)
+				d.post(core.CallbackPanicked{Message: msg})
 			}
 		}()
 		d.invoke(cb)
+		returned = true
 	})
 }
 

@@ -45,13 +45,27 @@ func (s *serializer) signal() {
 	}
 }
 
+// run calls the queued functions until the serializer is closed. A
+// function that calls runtime.Goexit (a test's t.FailNow in a callback,
+// say) ends the goroutine whatever run does; another then takes over the
+// rest of the queue, so that what comes after it (the Error callback of
+// the abort it causes) is still delivered.
 func (s *serializer) run() {
-	defer close(s.done)
+	closed := false
+	defer func() {
+		if closed {
+			close(s.done)
+			return
+		}
+		go s.run()
+		s.signal()
+	}()
 	for range s.wake {
 		for {
 			f, closing, ok := s.next()
 			if !ok {
 				if closing {
+					closed = true
 					return
 				}
 				break
