@@ -43,6 +43,7 @@ type Driver struct {
 	aborted atomic.Bool
 	wire    wire // set by Start, before the loop runs
 	choice  choice
+	replies *sync.Pool // answer channels for ask
 }
 
 // request is one thing for the loop to do: a core input, or, when input is
@@ -97,6 +98,7 @@ func New(exec Executor, cfg Config) (*Driver, error) {
 		loopDone:   make(chan struct{}),
 		loopExited: make(chan struct{}),
 		startDone:  make(chan struct{}),
+		replies:    newReplies(),
 		terminate:  endProcessGroup,
 	}
 	d.status.Store(int32(mesos.DRIVER_NOT_STARTED))
@@ -139,6 +141,11 @@ func (d *Driver) Start() (mesos.Status, error) {
 		close(d.loopDone)
 		return d.Status(), err
 	}
+	return d.startOn(w)
+}
+
+// startOn starts the loop on the wire w.
+func (d *Driver) startOn(w wire) (mesos.Status, error) {
 	d.wire = w
 	d.callbacks = newSerializer()
 	go d.loop()
@@ -172,14 +179,26 @@ func (d *Driver) stopAborted() (mesos.Status, error) {
 
 // askAndEnd asks for the driver to end and waits until its loop and wire are
 // gone: nothing of the driver's runs after Stop or Abort return, except
-// callbacks already queued (after Stop; an abort drops them, but Error). Safe from a callback: the loop never waits for
+// callbacks already queued (after Stop; an abort drops them, but Error).
+// That holds for the loser of two calls racing too, refused because the
+// loop had already exited. Safe from a callback: the loop never waits for
 // callbacks.
 func (d *Driver) askAndEnd(in core.Input) (mesos.Status, error) {
 	st, err := d.ask(in)
-	if err == nil {
+	if err == nil || isClosed(d.loopExited) {
 		<-d.loopDone
 	}
 	return st, err
+}
+
+// isClosed reports whether c is closed.
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // Abort implements ExecutorDriver.
@@ -274,21 +293,21 @@ func (d *Driver) ask(in core.Input) (mesos.Status, error) {
 	if !d.started.Load() {
 		return d.Status(), core.ErrNotRunning
 	}
-	reply := replies.Get().(chan answer)
+	reply := d.replies.Get().(chan answer)
 	select {
 	case d.requests <- request{input: in, reply: reply}:
 	case <-d.loopExited:
-		replies.Put(reply)
+		d.replies.Put(reply)
 		return d.Status(), core.ErrNotRunning
 	}
 	select {
 	case a := <-reply:
-		replies.Put(reply)
+		d.replies.Put(reply)
 		return a.status, a.err
 	case <-d.loopExited:
 		select { // the loop answers every request it read before exiting
 		case a := <-reply:
-			replies.Put(reply)
+			d.replies.Put(reply)
 			return a.status, a.err
 		default: // never read: the channel stays with the dead request
 			return d.Status(), core.ErrNotRunning
@@ -296,11 +315,15 @@ func (d *Driver) ask(in core.Input) (mesos.Status, error) {
 	}
 }
 
-// replies are answer channels for ask, reused: a status update is the
-// driver's hottest request, and a channel per update was more than a
-// tenth of what the driver allocated for it. A channel goes back only once
-// empty and answered, so no late answer can reach its next user.
-var replies = sync.Pool{New: func() any { return make(chan answer, 1) }}
+// newReplies is the pool of a driver's answer channels for ask, reused: a
+// status update is the driver's hottest request, and a channel per update
+// was more than a tenth of what the driver allocated for it. A channel goes
+// back only once empty and answered, so no late answer can reach its next
+// user. Each driver has its own: nothing is shared between drivers (nor
+// between testing/synctest bubbles, which may not share channels).
+func newReplies() *sync.Pool {
+	return &sync.Pool{New: func() any { return make(chan answer, 1) }}
+}
 
 // post delivers an input from a wire or the callback goroutine.
 func (d *Driver) post(in core.Input) { d.postRequest(request{input: in}) }

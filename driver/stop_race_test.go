@@ -3,12 +3,15 @@ package driver
 import (
 	"runtime"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	"github.com/mesos/mesos-go/api/v1/lib/executor"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mesos-shim/executor/driver/internal/core"
+	"github.com/mesos-shim/executor/upid"
 )
 
 // blockedLoop starts a registered driver whose loop is then held inside
@@ -77,4 +80,53 @@ func TestStopOvertakenByAnAbortStopsTheAbortedDriver(t *testing.T) {
 	st, err = d.Stop()
 	require.ErrorIs(t, err, core.ErrNotRunning, "DRIVER_ABORTED is returned once")
 	require.Equal(t, mesos.DRIVER_STOPPED, st)
+}
+
+// closingWire is a wire that sends nothing and whose close waits until
+// release is closed.
+type closingWire struct{ closing, release chan struct{} }
+
+func (w *closingWire) open() error               { return nil }
+func (w *closingWire) send(*executor.Call) error { return nil }
+func (w *closingWire) close()                    { close(w.closing); <-w.release }
+func (w *closingWire) name() string              { return "v0" }
+func (w *closingWire) live(int) bool             { return true }
+
+// Of two Stops racing, the one refused because the loop had already
+// exited returns, like the other, only once the wire is closed: nothing
+// of the driver's runs after Stop returns.
+func TestTheLoserOfTwoStopsReturnsOnceTheWireIsClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pid, err := upid.Parse("slave(1)@127.0.0.1:5051")
+		require.NoError(t, err)
+		d, err := New(Funcs{}, Config{
+			FrameworkID: "fw", ExecutorID: "ex", AgentID: "ag", AgentPID: pid,
+			Directory: "/tmp", Sandbox: "/tmp", RecoveryTimeout: time.Minute,
+			ShutdownGracePeriod: time.Minute, KeepProcessGroup: true,
+		})
+		require.NoError(t, err)
+		w := &closingWire{closing: make(chan struct{}), release: make(chan struct{})}
+		d.started.Store(true)
+		st, err := d.startOn(w)
+		require.NoError(t, err)
+		require.Equal(t, mesos.DRIVER_RUNNING, st)
+
+		first := make(chan struct{})
+		go func() {
+			d.Stop()
+			close(first)
+		}()
+		<-w.closing // the loop has exited and is closing the wire
+		second := make(chan error, 1)
+		go func() {
+			_, err := d.Stop()
+			second <- err
+		}()
+		synctest.Wait() // the second Stop has returned or waits
+		returnedEarly := len(second) == 1
+		close(w.release)
+		<-first
+		require.False(t, returnedEarly, "the second Stop returned while the wire was still closing")
+		require.ErrorIs(t, <-second, core.ErrNotRunning)
+	})
 }
