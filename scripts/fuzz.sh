@@ -28,7 +28,20 @@ mkdir -p "$logs"
 module=$(go list -m)
 rows=()
 status=0
+raced=
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# deadline_race says whether the run logged in $1 failed only because of a
+# race in Go's fuzz coordinator at the end of -fuzztime (Go 1.26 and older:
+# internal/fuzz's stop can read the -fuzztime context as expired before the
+# workers' context derived from it is cancelled, and then reports "context
+# deadline exceeded" as the target's failure): that line and nothing else,
+# no failing input written, no seed failing.
+deadline_race() {
+  grep -q '^    context deadline exceeded$' "$1" &&
+    ! grep -q -e 'Failing input written to' -e 'failure while testing seed corpus entry' \
+      -e '^panic: ' -e '_test.go:[0-9]*:' "$1"
+}
 
 # last_field prints the number after "$2: " in the last line of $1 holding it.
 last_field() { grep -o "$2: [0-9]*" "$1" | tail -n 1 | grep -o '[0-9]*$' || true; }
@@ -50,6 +63,9 @@ for pkg in $(go list ./...); do
     [ -n "$parallel" ] && args+=(-parallel "$parallel")
     if go test "${args[@]}" "$pkg" >"$log" 2>&1; then
       result=PASS
+    elif deadline_race "$log"; then
+      result='PASS (deadline race¹)'
+      raced=1
     else
       result=FAIL
       status=1
@@ -69,6 +85,13 @@ done
   echo "| package | target | seeds | executions | new interesting | crashers | result |"
   echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
+  if [ -n "$raced" ]; then
+    echo
+    echo "¹ The run ran its whole time and then ended with \"context deadline exceeded\" and nothing else:"
+    echo "no input failed and none was written. That is Go's fuzz coordinator, not the target: at the end"
+    echo "of -fuzztime it can see its deadline pass before the workers' context has been cancelled, and"
+    echo "report the deadline as a failure (internal/fuzz, stop in CoordinateFuzzing)."
+  fi
 } >"$logs/table.md"
 
 echo
