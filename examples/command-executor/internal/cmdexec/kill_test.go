@@ -14,6 +14,18 @@ func ignoreTerm(ready string) string {
 	return "trap '' TERM; echo ready > " + ready + "; sleep 30"
 }
 
+// launchIgnoringTerm launches task "t", a shell that ignores SIGTERM, with
+// the kill policy kp (nil: none), and returns once it runs with its trap set.
+func launchIgnoringTerm(t *testing.T, e *Executor, d *fakeDriver, kp *mesos.KillPolicy) {
+	t.Helper()
+	ready := fifo(t)
+	ti := shellTask("t", ignoreTerm(ready))
+	ti.KillPolicy = kp
+	e.LaunchTask(d, ti)
+	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
+	require.Equal(t, "ready", readLine(t, ready))
+}
+
 func TestKillSendsTermAndReportsKilled(t *testing.T) {
 	e, d := newTest(t, Options{})
 	e.LaunchTask(d, shellTask("t", "sleep 30"))
@@ -34,12 +46,7 @@ func TestKillEscalatesToSigkill(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			e, d := newTest(t, Options{})
-			ready := fifo(t)
-			ti := shellTask("t", ignoreTerm(ready))
-			ti.KillPolicy = c.task
-			e.LaunchTask(d, ti)
-			expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
-			require.Equal(t, "ready", readLine(t, ready))
+			launchIgnoringTerm(t, e, d, c.task)
 
 			start := time.Now()
 			e.KillTaskWithPolicy(d, &mesos.TaskID{Value: "t"}, c.kill)
@@ -106,12 +113,7 @@ func killT(e *Executor, d *fakeDriver) { e.KillTask(d, &mesos.TaskID{Value: "t"}
 
 func TestRepeatedKillIsHarmless(t *testing.T) {
 	e, d := newTest(t, Options{SendKilling: true})
-	ready := fifo(t)
-	ti := shellTask("t", ignoreTerm(ready))
-	ti.KillPolicy = policy(100 * time.Millisecond)
-	e.LaunchTask(d, ti)
-	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
-	require.Equal(t, "ready", readLine(t, ready))
+	launchIgnoringTerm(t, e, d, policy(100*time.Millisecond))
 
 	id := &mesos.TaskID{Value: "t"}
 	start := time.Now()
@@ -139,12 +141,7 @@ func TestShorterGracePeriodBringsSigkillForward(t *testing.T) {
 	for name, grace := range map[string]time.Duration{"at once": 0, "later": shorter} {
 		t.Run(name, func(t *testing.T) {
 			e, d := newTest(t, Options{SendKilling: true})
-			ready := fifo(t)
-			ti := shellTask("t", ignoreTerm(ready))
-			ti.KillPolicy = policy(time.Hour)
-			e.LaunchTask(d, ti)
-			expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
-			require.Equal(t, "ready", readLine(t, ready))
+			launchIgnoringTerm(t, e, d, policy(time.Hour))
 
 			id := &mesos.TaskID{Value: "t"}
 			start := time.Now()

@@ -46,12 +46,7 @@ func TestShutdownIsBoundedByGracePeriod(t *testing.T) {
 	const grace = 600 * time.Millisecond
 	e, d := newTest(t, Options{ShutdownGracePeriod: grace})
 	d.release = make(chan struct{}) // acknowledgements never come
-	ready := fifo(t)
-	ti := shellTask("t", ignoreTerm(ready))
-	ti.KillPolicy = policy(time.Hour)
-	e.LaunchTask(d, ti)
-	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
-	require.Equal(t, "ready", readLine(t, ready))
+	launchIgnoringTerm(t, e, d, policy(time.Hour))
 
 	start := time.Now()
 	e.Shutdown(d)
@@ -70,11 +65,7 @@ func TestShutdownIsBoundedByGracePeriod(t *testing.T) {
 func TestShutdownShortensAKillInProgress(t *testing.T) {
 	const grace = 300 * time.Millisecond
 	e, d := newTest(t, Options{ShutdownGracePeriod: ShutdownKillMargin + grace})
-	ready := fifo(t)
-	ti := shellTask("t", ignoreTerm(ready))
-	e.LaunchTask(d, ti)
-	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
-	require.Equal(t, "ready", readLine(t, ready))
+	launchIgnoringTerm(t, e, d, nil)
 
 	start := time.Now()
 	e.KillTaskWithPolicy(d, &mesos.TaskID{Value: "t"}, policy(time.Hour))
@@ -94,12 +85,7 @@ func TestShutdownShortensAKillInProgress(t *testing.T) {
 func TestShutdownKillGraceIsShutdownGracePeriodLessMargin(t *testing.T) {
 	const grace = 500 * time.Millisecond
 	e, d := newTest(t, Options{ShutdownGracePeriod: ShutdownKillMargin + grace})
-	ready := fifo(t)
-	ti := shellTask("t", ignoreTerm(ready))
-	ti.KillPolicy = policy(10 * time.Millisecond)
-	e.LaunchTask(d, ti)
-	expect(t, d, "t", mesos.TASK_STARTING, mesos.TASK_RUNNING)
-	require.Equal(t, "ready", readLine(t, ready))
+	launchIgnoringTerm(t, e, d, policy(10*time.Millisecond))
 
 	start := time.Now()
 	e.Shutdown(d)
