@@ -103,18 +103,11 @@ func TestExitsOnceItsTaskEnded(t *testing.T) {
 	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
 		t.Run(string(wire), func(t *testing.T) {
 			t.Parallel()
+			cfg := agentsim.AgentConfig{ExecutorEnv: []string{driver.EnvProtocol + "=" + string(wire)}}
+			agent, st := runOneTask(t, bin, cfg, "exit 3", mesos.TASK_FAILED)
+			require.Equal(t, agentsim.ExitStatus{Code: 0}, st)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			agent, err := agentsim.Start(ctx, agentsim.AgentConfig{ExecutorEnv: []string{driver.EnvProtocol + "=" + string(wire)}})
-			require.NoError(t, err)
-			defer agent.Close()
-			require.NoError(t, agent.Launch(agentsim.CommandTask("t", "exit 3")))
-			require.NoError(t, agent.LaunchExecutor(bin, "--launcher_dir="+filepath.Dir(bin)))
-			_, err = agent.WaitUpdate(ctx, "t", mesos.TASK_FAILED)
-			require.NoError(t, err)
-			st, err := agent.WaitExecutorExit(ctx)
-			require.NoError(t, err, "the executor did not exit after its task")
-			require.Equal(t, agentsim.ExitStatus{Code: 0}, st)
 			require.NoError(t, agent.WaitAllAcknowledged(ctx))
 		})
 	}
@@ -124,17 +117,7 @@ func TestExitsOnceItsTaskEnded(t *testing.T) {
 // agent keeps in the sandbox, as with Mesos's command executor.
 func TestTaskOutputReachesExecutorStreams(t *testing.T) {
 	bin := buildExecutor(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	agent, err := agentsim.Start(ctx, agentsim.AgentConfig{})
-	require.NoError(t, err)
-	defer agent.Close()
-	require.NoError(t, agent.Launch(agentsim.CommandTask("t", "echo task-to-stdout; echo task-to-stderr >&2")))
-	require.NoError(t, agent.LaunchExecutor(bin, "--launcher_dir="+filepath.Dir(bin)))
-	_, err = agent.WaitUpdate(ctx, "t", mesos.TASK_FINISHED)
-	require.NoError(t, err)
-	_, err = agent.WaitExecutorExit(ctx)
-	require.NoError(t, err)
+	agent, _ := runOneTask(t, bin, agentsim.AgentConfig{}, "echo task-to-stdout; echo task-to-stderr >&2", mesos.TASK_FINISHED)
 	require.NoError(t, agent.Close()) // waits for the output to be read
 	lines := map[string][]string{}
 	for _, e := range agent.Trace().Entries() {
@@ -142,4 +125,23 @@ func TestTaskOutputReachesExecutorStreams(t *testing.T) {
 	}
 	require.Contains(t, lines[agentsim.EventStdout], "task-to-stdout")
 	require.Contains(t, lines[agentsim.EventStderr], "task-to-stderr")
+}
+
+// runOneTask runs the executor bin under a simulated agent configured by
+// cfg with one shell task, command, until the task ends in state and the
+// executor exits; the agent is closed when the test ends.
+func runOneTask(t *testing.T, bin string, cfg agentsim.AgentConfig, command string, state mesos.TaskState) (*agentsim.Agent, agentsim.ExitStatus) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	agent, err := agentsim.Start(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { agent.Close() })
+	require.NoError(t, agent.Launch(agentsim.CommandTask("t", command)))
+	require.NoError(t, agent.LaunchExecutor(bin, "--launcher_dir="+filepath.Dir(bin)))
+	_, err = agent.WaitUpdate(ctx, "t", state)
+	require.NoError(t, err)
+	st, err := agent.WaitExecutorExit(ctx)
+	require.NoError(t, err, "the executor did not exit after its task")
+	return agent, st
 }
