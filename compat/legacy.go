@@ -159,7 +159,8 @@ func shutdownExecutor(body []byte) (Inbound, error) {
 }
 
 // executorEvent is the unversioned executor Event an agent sends a legacy
-// executor for a task group (PROTOCOL.md §2, §11).
+// executor for a task group (Slave::___run in Mesos's src/slave/slave.cpp;
+// seen in testdata/captures/mesos-1.12-dev, v0-d-group).
 func executorEvent(body []byte) (Inbound, error) {
 	var e executor.Event
 	if err := decode(body, &e); err != nil {

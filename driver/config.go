@@ -9,7 +9,8 @@ import (
 	"github.com/mesos-shim/executor/upid"
 )
 
-// Environment variables the agent sets for an executor (PROTOCOL.md §4).
+// Environment variables the agent sets for an executor (executorEnvironment in
+// Mesos's src/slave/slave.cpp).
 const (
 	EnvFrameworkID            = "MESOS_FRAMEWORK_ID"
 	EnvExecutorID             = "MESOS_EXECUTOR_ID"

@@ -21,7 +21,10 @@ type choice struct {
 }
 
 // chooseWire picks the wire from the configuration and the environment the
-// agent set (PROTOCOL.md §6).
+// agent set: MESOS_AGENT_ENDPOINT from 0.27,
+// MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD from 0.28,
+// MESOS_HTTP_COMMAND_EXECUTOR from 1.0 (executorEnvironment in Mesos's
+// src/slave/slave.cpp, formerly src/slave/containerizer/containerizer.cpp).
 func chooseWire(cfg Config) choice {
 	canFallBack := !cfg.AgentPID.IsZero()
 	switch {
@@ -67,7 +70,10 @@ func newNegotiatedWire(d *Driver, cfg Config) (wire, error) {
 // wire if it fails before ever working: no v1 endpoint (404, before 0.25),
 // nothing listening there, or a stub endpoint that never sends SUBSCRIBED
 // (0.25, 0.26). It never switches once a subscription succeeded: an agent
-// cannot take an executor back on the other wire (PROTOCOL.md §6).
+// cannot take an executor back on the other wire: Slave::registerExecutor
+// (Mesos's src/slave/slave.cpp) shuts down a running executor, and after a
+// restart RunState::recover (src/slave/state.cpp) prefers its libprocess.pid
+// to an http.marker.
 type negotiator struct {
 	d   *Driver
 	cfg Config

@@ -27,7 +27,8 @@ const (
 	// subscription's connection.
 	streamDialTimeout = 10 * time.Second
 	// callRetryDelay spaces retries of a call the agent refused for now
-	// (503 while it recovers: PROTOCOL.md §11).
+	// (503 while it recovers: Http::executor in Mesos's
+	// src/slave/http.cpp, seen in testdata/captures).
 	callRetryDelay = 100 * time.Millisecond
 	// heartbeatInterval is how often a 1.8+ agent hears from us.
 	heartbeatInterval = 30 * time.Minute

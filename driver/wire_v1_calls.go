@@ -35,8 +35,9 @@ import (
 //     recovering) is kept, and so is every call whose answer never came
 //     because the connection broke: they are sent again, in order, after
 //     callRetryDelay, until settled or dropped by a new subscription
-//     (PROTOCOL.md §11: a refused UPDATE must not wait for a
-//     re-subscription that may never come).
+//     (a refused UPDATE must not wait for a re-subscription that may
+//     never come: "503 during recovery" in
+//     testdata/captures/mesos-1.12-dev/README.md).
 //   - A connection starts cold: one call at a time until the agent accepts
 //     one on it, and again after any "retry" answer. Only an agent process
 //     that has not finished its recovery answers 503, and recovery, once

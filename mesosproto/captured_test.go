@@ -13,7 +13,7 @@ import (
 )
 
 // captured is one legacy message body seen on the wire between a Mesos
-// 1.12.0-dev agent and an executor (PROTOCOL.md §11).
+// 1.12.0-dev agent and an executor (testdata/captures/mesos-1.12-dev).
 type captured struct {
 	scenario string
 	index    string

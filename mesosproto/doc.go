@@ -1,7 +1,8 @@
-// Package mesosproto holds the messages of the legacy Mesos executor protocol:
-// the protobuf bodies that a PID executor and an agent exchange as libprocess
-// messages (PROTOCOL.md §2). The Go types are generated from messages.proto
-// by gogo/protobuf v1.3.2; this package imports nothing from the module.
+// Package mesosproto holds the messages of the legacy Mesos executor
+// protocol: the protobuf bodies that a PID executor and an agent exchange as
+// libprocess messages (Mesos's src/messages/messages.proto). The Go types
+// are generated from messages.proto by gogo/protobuf v1.3.2; this package
+// imports nothing from the module.
 //
 // # Messages and names
 //

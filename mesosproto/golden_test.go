@@ -237,7 +237,8 @@ func requireStatusUpdate(t *testing.T, u *StatusUpdate, state mesos.TaskState, s
 }
 
 // goldens are bodies as agents (A→E) and executor drivers (E→A) of the 0.2x
-// and 1.x lines write them, built from the field tables in PROTOCOL.md §2.
+// and 1.x lines write them, built from the messages' fields in Mesos's
+// src/messages/messages.proto at those release tags.
 // Every one is in ascending tag order, unknown fields last, which is also the
 // order gogo writes, so each must re-encode to exactly the same bytes.
 var goldens = []golden{

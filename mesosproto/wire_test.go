@@ -6,9 +6,9 @@ import (
 	"math"
 )
 
-// A tiny protobuf wire writer and reader for the tests. The golden bodies are
-// built with it from the field tables in PROTOCOL.md, so they do not come from
-// the code under test.
+// A tiny protobuf wire writer and reader for the tests. The golden bodies
+// are built with it from the fields in Mesos's messages.proto, so they do
+// not come from the code under test.
 
 const (
 	wtVarint  = 0

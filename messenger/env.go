@@ -9,7 +9,8 @@ import (
 	"strconv"
 )
 
-// Environment variables libprocess reads for its address (PROTOCOL.md §1.5).
+// Environment variables libprocess reads for its address (the Flags of
+// libprocess's process.cpp, loaded with the LIBPROCESS_ prefix).
 const (
 	EnvIP             = "LIBPROCESS_IP"
 	EnvPort           = "LIBPROCESS_PORT"
@@ -21,7 +22,7 @@ const (
 // ApplyEnv sets the address and TLS fields of c as libprocess would from its
 // environment, read through getenv. With LIBPROCESS_SSL_ENABLED (or the
 // pre-1.0 SSL_ENABLED) it sets TLS, ClientTLS and AcceptPlaintext from the
-// LIBPROCESS_SSL_* variables (PROTOCOL.md §1.6): CERT_FILE and KEY_FILE
+// LIBPROCESS_SSL_* variables (libprocess's openssl.cpp): CERT_FILE and KEY_FILE
 // (required), CA_FILE, CA_DIR, VERIFY_SERVER_CERT (VERIFY_CERT),
 // REQUIRE_CLIENT_CERT (REQUIRE_CERT), SUPPORT_DOWNGRADE, ENABLE_TLS_V1_0
 // to ENABLE_TLS_V1_3 (TLS 1.2 only otherwise), VERIFICATION_DEPTH, CIPHERS (OpenSSL's names of the TLS 1.2

@@ -258,18 +258,20 @@ func TestInteropWeSendToMesosGo(t *testing.T) {
 }
 
 // TestInteropHTTP10ToMesosGo pins down a known mesos-go limitation, not a
-// fault of ours (PROTOCOL.md §1.1, §9.1 item 9). mesos-go lets Go's net/http
-// server parse the first request of each connection, and net/http ignores
-// Transfer-Encoding on HTTP/1.0 requests: that first message is delivered
-// with an EMPTY body, and the unread chunk bytes are then read by mesos-go's
-// decoder as the next request line, which it calls illegal and closes the
-// connection (so the link breaks and anything queued behind is lost). Later
-// requests on a connection are parsed by mesos-go's own decoder, which does
-// honour chunked HTTP/1.0 bodies, so a connection whose first message has an
-// empty body carries later HTTP/1.0 messages intact. A pre-0.22 agent's
-// first message to a mesos-go executor on each connection has a body, so such
-// an executor cannot work with those agents. Our own receiver reads the same
-// bytes intact (checked here too for contrast).
+// fault of ours (pre-0.22 libprocess sends HTTP/1.0 with a chunked body;
+// mesos-go v0.0.11's api/v0/messenger/http_transporter.go). mesos-go lets
+// Go's net/http server parse the first request of each connection, and
+// net/http ignores Transfer-Encoding on HTTP/1.0 requests: that first
+// message is delivered with an EMPTY body, and the unread chunk bytes are
+// then read by mesos-go's decoder as the next request line, which it calls
+// illegal and closes the connection (so the link breaks and anything queued
+// behind is lost). Later requests on a connection are parsed by mesos-go's
+// own decoder, which does honour chunked HTTP/1.0 bodies, so a connection
+// whose first message has an empty body carries later HTTP/1.0 messages
+// intact. A pre-0.22 agent's first message to a mesos-go executor on each
+// connection has a body, so such an executor cannot work with those agents.
+// Our own receiver reads the same bytes intact (checked here too for
+// contrast).
 func TestInteropHTTP10ToMesosGo(t *testing.T) {
 	shutdown := &v0.ShutdownExecutorMessage{ // all fields optional: an empty body decodes
 		ExecutorId:  &v0.ExecutorID{Value: proto.String("exec-0001")},

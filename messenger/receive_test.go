@@ -20,7 +20,8 @@ import (
 )
 
 // The receiver tests talk to a live Messenger over TCP with hand-written
-// bytes, one libprocess sender generation at a time (PROTOCOL.md §1.1).
+// bytes, one libprocess sender generation at a time (MessageEncoder in
+// libprocess's encoder.hpp, at each generation's release tag).
 
 var agentPID = upid.MustParse("slave(1)@127.0.0.1:5051")
 

@@ -64,7 +64,8 @@ var capturedCounts = map[string]struct{ toExecutor, toAgent int }{
 }
 
 // knownNames are the message names on the legacy executor wire
-// (PROTOCOL.md §2).
+// (Mesos's src/messages/messages.proto, and the unversioned
+// mesos.executor.Event of include/mesos/executor/executor.proto).
 var knownNames = map[string]bool{
 	"mesos.internal.RegisterExecutorMessage":            true,
 	"mesos.internal.ReregisterExecutorMessage":          true,

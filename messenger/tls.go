@@ -16,8 +16,9 @@ import (
 // the first bytes (downgrade detection) and the TLS handshake.
 const DefaultHandshakeTimeout = 10 * time.Second
 
-// The prefixes of the SSL variables (PROTOCOL.md §1.6): libprocess reads
-// LIBPROCESS_SSL_<name> and, since before 1.0, SSL_<name>; the first wins.
+// The prefixes of the SSL variables (libprocess's openssl.cpp): libprocess
+// reads LIBPROCESS_SSL_<name> and, since before 1.0, SSL_<name>; the first
+// wins.
 const (
 	EnvSSLPrefix       = "LIBPROCESS_SSL_"
 	EnvSSLLegacyPrefix = "SSL_"
@@ -62,7 +63,8 @@ func (e *sslEnv) flagOr(def bool, names ...string) bool {
 
 // looksLikeTLS tells, from up to the first 6 bytes a client sent, whether it
 // starts a TLS (or SSLv2-compatible) handshake, as libprocess decides when
-// downgrade is supported (PROTOCOL.md §1.6).
+// downgrade is supported (libprocess's ssl/openssl_socket.cpp and
+// libevent_ssl_socket.cpp).
 func looksLikeTLS(b []byte) bool {
 	if len(b) < 3 {
 		return false

@@ -236,8 +236,9 @@ func (a *Agent) InProcessGetenv(name string) string {
 }
 
 // Wire is the wire the executor chose by its first successful contact
-// (PROTOCOL.md §6): WireV0 after a RegisterExecutorMessage, WireV1 after a
-// SUBSCRIBE answered with SUBSCRIBED, "" before either.
+// (Slave::registerExecutor, Slave::subscribe): WireV0 after a
+// RegisterExecutorMessage, WireV1 after a SUBSCRIBE answered with
+// SUBSCRIBED, "" before either.
 func (a *Agent) Wire() Wire {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -8,7 +8,7 @@ import (
 )
 
 // Defaults for the zero fields of AgentConfig: the ids look like a real
-// agent's, the durations are the agent's flag defaults (PROTOCOL.md §7).
+// agent's, the durations are the agent's flag defaults (src/slave/flags.cpp).
 const (
 	DefaultAgentID               = "4e3f1b2a-agentsim-S0"
 	DefaultFrameworkID           = "4e3f1b2a-agentsim-0000"
@@ -17,7 +17,8 @@ const (
 	DefaultShutdownGracePeriod   = 5 * time.Second
 	DefaultReregistrationTimeout = 2 * time.Second
 	// DefaultHeartbeatInterval is how often a 1.8+ agent sends a v1
-	// executor a HEARTBEAT event: a constant 30 minutes (PROTOCOL.md §5.6;
+	// executor a HEARTBEAT event: a constant 30 minutes
+	// (DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL in src/slave/constants.hpp;
 	// --http_heartbeat_interval does not apply to executors).
 	DefaultHeartbeatInterval = 30 * time.Minute
 )
@@ -108,7 +109,8 @@ func (c AgentConfig) withDefaults() AgentConfig {
 }
 
 // fakeJWT is a token shaped like the agent's (header.claims.signature,
-// base64url) with the fid and eid claims of §5.4; the signature is not one.
+// base64url) with the fid and eid claims the agent checks (Http::executor);
+// the signature is not one.
 func fakeJWT(frameworkID, executorID string) string {
 	enc := base64.RawURLEncoding.EncodeToString
 	claims := fmt.Sprintf(`{"fid":%q,"eid":%q}`, frameworkID, executorID)

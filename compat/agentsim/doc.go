@@ -1,8 +1,19 @@
 // Package agentsim is a simulated Mesos agent for testing executors: it
 // plays the agent's side of both executor wires, the legacy libprocess
-// messages (PROTOCOL.md §1-§4, §7) and the v1 executor HTTP API (§5, §6,
-// §11), for one executor run as a subprocess or in-process, and records
-// every message both ways in a Trace.
+// messages and the v1 executor HTTP API, for one executor run as a
+// subprocess or in-process, and records every message both ways in a Trace.
+//
+// Its behaviour is read from Apache Mesos (paths in the apache/mesos
+// repository; what changed when, from its release tags and CHANGELOG): the
+// agent in src/slave/slave.cpp (Slave::registerExecutor, reregisterExecutor,
+// statusUpdate and subscribe; executorEnvironment), its v1 endpoint in
+// src/slave/http.cpp (Http::executor) and src/slave/validation.cpp, its
+// checkpoints in src/slave/state.cpp, its flags in src/slave/flags.cpp, the
+// messages in src/messages/messages.proto and
+// include/mesos/v1/executor/executor.proto, and libprocess in
+// 3rdparty/libprocess/src (encoder.hpp, process.cpp, openssl.cpp). What a
+// real 1.12.0-dev agent did is in testdata/captures/mesos-1.12-dev ("the
+// captures").
 //
 // # One port, both wires
 //
@@ -12,7 +23,7 @@
 // path under /api/v1/executor or /slave(1)/api/v1/executor goes to the v1
 // endpoint (plain calls by a small HTTP/1.1 loop, everything else by
 // net/http: v1conn.go), anything else to the libprocess messenger. Which
-// wire the executor uses is decided by its first successful contact (§6):
+// wire the executor uses is decided by its first successful contact:
 // a RegisterExecutorMessage makes it a PID executor, a SUBSCRIBE answered
 // with SUBSCRIBED an HTTP one (Agent.Wire). Every trace entry says which
 // wire it was on (Entry.Wire, printed in its own column), and Entry.Kind
@@ -49,27 +60,28 @@
 //
 // Its logic is slave.cpp's, in legacy messages, whatever the wire; the v1
 // endpoint converts at its edge with package compat (LegacyFromCall for
-// calls, EventFromLegacy for events). As slave.cpp does (§3.7, §5.5): a
-// registration of a REGISTERING executor is answered with
-// ExecutorRegisteredMessage and the queued tasks (linking to the executor
-// first from 0.27 on); any other registration with ShutdownExecutorMessage.
-// A SUBSCRIBE of a REGISTERING or RUNNING executor gets 200, a chunked
-// RecordIO stream in the encoding Accept chose, one record per chunk:
-// SUBSCRIBED and the queued LAUNCH or LAUNCH_GROUP events; a previous
-// subscription is closed and the SUBSCRIBE's unacknowledged updates are
-// replayed. A status update is checked (uuid, agent id, framework, no
-// TASK_STAGING), recorded and acknowledged after AckDelay: on the legacy
-// wire to StatusUpdateMessage.pid, not to the sender; on v1 as ACKNOWLEDGED
-// on the stream, the UPDATE having been answered 202. The v1 endpoint
-// refuses bad calls with the statuses of §5.4 (401 without the token on
-// 1.3, 503 while recovering, 405, 400, 415, 406, 403 before SUBSCRIBE, 501
-// for UNKNOWN on 1.0+). A reregistration, or a re-SUBSCRIBE, after a
-// checkpointed Restart is expected within ReregistrationTimeout; the agent
-// stays RECOVERING for that whole window, answering v1 UPDATE and MESSAGE
-// with 503 "Agent has not finished recovery" (§11). Framework messages are
-// kept unless the agent is recovering. The loss of the executor's
-// connection is only recorded: a real agent learns of an executor's death
-// by reaping it, as this one does for the process LaunchExecutor started.
+// calls, EventFromLegacy for events). As slave.cpp does
+// (Slave::registerExecutor, Slave::subscribe): a registration of a
+// REGISTERING executor is answered with ExecutorRegisteredMessage and the
+// queued tasks (linking to the executor first from 0.27 on); any other
+// registration with ShutdownExecutorMessage. A SUBSCRIBE of a REGISTERING or
+// RUNNING executor gets 200, a chunked RecordIO stream in the encoding
+// Accept chose, one record per chunk: SUBSCRIBED and the queued LAUNCH or
+// LAUNCH_GROUP events; a previous subscription is closed and the SUBSCRIBE's
+// unacknowledged updates are replayed. A status update is checked (uuid,
+// agent id, framework, no TASK_STAGING), recorded and acknowledged after
+// AckDelay: on the legacy wire to StatusUpdateMessage.pid, not to the
+// sender; on v1 as ACKNOWLEDGED on the stream, the UPDATE having been
+// answered 202. The v1 endpoint refuses bad calls with the statuses of
+// Http::executor (401 without the token on 1.3, 503 while recovering, 405,
+// 400, 415, 406, 403 before SUBSCRIBE, 501 for UNKNOWN on 1.0+). A
+// reregistration, or a re-SUBSCRIBE, after a checkpointed Restart is
+// expected within ReregistrationTimeout; the agent stays RECOVERING for that
+// whole window, answering v1 UPDATE and MESSAGE with 503 "Agent has not
+// finished recovery" (as in the captures). Framework messages are kept
+// unless the agent is recovering. The loss of the executor's connection is
+// only recorded: a real agent learns of an executor's death by reaping it,
+// as this one does for the process LaunchExecutor started.
 //
 // Crash stops the agent without a restart (a v1 stream ends with a FIN, no
 // last chunk); Restart crashes it and starts a new one on the same port,

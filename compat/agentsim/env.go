@@ -36,7 +36,8 @@ const EnvAuthToken = "MESOS_EXECUTOR_AUTHENTICATION_TOKEN"
 const constBackoffMax = 2 * time.Second
 
 // Env returns the environment this agent generation gives an executor, as
-// "NAME=value" in the order of PROTOCOL.md §4. Nothing else is set: since
+// "NAME=value", roughly in the order the releases added them
+// (executorEnvironment in src/slave/slave.cpp). Nothing else is set: since
 // 1.0 executors do not inherit the agent's environment, and LaunchExecutor
 // adds only PATH. Durations are written in stout's format ("15mins").
 func (p Profile) Env(r EnvParams) []string {

@@ -130,7 +130,8 @@ func TestProfileByName(t *testing.T) {
 	require.Equal(t, Mesos1x, got)
 }
 
-// The v1 endpoint by generation (PROTOCOL.md §6, §8): none up to 0.24, a
+// The v1 endpoint by generation (the /api/v1/executor route of each release
+// tag's src/slave/slave.cpp and src/slave/http.cpp): none up to 0.24, a
 // stub in 0.25-0.26, the API from 0.27, 0.27's numbering only there.
 func TestProfilesV1Generations(t *testing.T) {
 	for _, p := range Profiles() {

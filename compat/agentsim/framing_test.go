@@ -15,8 +15,9 @@ import (
 	"github.com/mesos-shim/executor/upid"
 )
 
-// Each profile writes its generation's libprocess framing (PROTOCOL.md
-// §1.1, §11): read off the wire by a raw listener posing as the executor.
+// Each profile writes its generation's libprocess framing (MessageEncoder in
+// libprocess's encoder.hpp at each release tag; 1.12 as in the captures):
+// read off the wire by a raw listener posing as the executor.
 func TestProfilesFrameMessagesAsTheirGeneration(t *testing.T) {
 	for _, tc := range []struct {
 		profile     Profile

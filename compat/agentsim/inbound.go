@@ -11,7 +11,8 @@ import (
 )
 
 // receivedLocked records a message from the executor and handles it as
-// slave.cpp does (PROTOCOL.md §3.7).
+// slave.cpp does (Slave::registerExecutor, reregisterExecutor, statusUpdate,
+// executorMessage).
 func (a *Agent) receivedLocked(from upid.UPID, m proto.Message) {
 	e := describe(m)
 	e.Dir, e.Wire = FromExecutor, WireV0

@@ -10,7 +10,7 @@ import (
 )
 
 // HTTPFrameworkPID is what agents put in RunTaskMessage.pid for a framework
-// on the v1 scheduler API, as mesos-execute is (PROTOCOL.md §2, §11).
+// on the v1 scheduler API, as mesos-execute is (as in the captures).
 const HTTPFrameworkPID = "@0.0.0.0:0"
 
 func (a *Agent) agentID() mesos.AgentID         { return mesos.AgentID{Value: a.cfg.AgentID} }

@@ -63,7 +63,8 @@ func (a *Agent) injectLocked(name, detail string, b []byte) error {
 
 // CutStream closes a v1 executor's subscription connection as a network
 // failure would: a FIN, without the stream's last chunk. The agent keeps
-// running and, as a real one, does nothing about it (PROTOCOL.md §5.5):
+// running and, as a real one, does nothing about it (Slave::subscribe sets
+// no handler for the connection's end):
 // what it sends the executor is lost until the executor subscribes again.
 func (a *Agent) CutStream() error {
 	a.mu.Lock()

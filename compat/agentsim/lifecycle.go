@@ -124,7 +124,8 @@ func (i incarnation) linkBroken(u upid.UPID) {
 	}
 	defer i.a.mu.Unlock()
 	// Slave::exited handles only the master: executors are watched by
-	// their containerizer (PROTOCOL.md §3.7), so this is only recorded.
+	// their containerizer (Slave::exited in src/slave/slave.cpp), so this
+	// is only recorded.
 	i.a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventLinkBroken, Detail: u.String()})
 }
 

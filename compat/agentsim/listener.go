@@ -17,8 +17,9 @@ import (
 // v1 HTTP server if the path is under a v1 executor route, to the messenger
 // otherwise. A connection keeps its first route for all its requests.
 
-// v1Routes are the paths the v1 executor API answers on (PROTOCOL.md §5.1):
-// slave(1) is libprocess' delegate, so the bare path works too.
+// v1Routes are the paths the v1 executor API answers on (the route in
+// Slave::initialize): slave(1) is libprocess' delegate, so the bare path
+// works too.
 var v1Routes = []string{"/api/v1/executor", "/" + AgentProcessID + "/api/v1/executor"}
 
 // maxRequestLine bounds what the router peeks at; a longer first line is

@@ -8,7 +8,7 @@ import (
 )
 
 // V1Endpoint is what an agent generation's /api/v1/executor route does
-// (PROTOCOL.md §6, §8).
+// (the /api/v1/executor route at each release tag).
 type V1Endpoint int
 
 // The generations of the v1 executor endpoint.
@@ -22,7 +22,7 @@ const (
 	// executor stays REGISTERING, so a later RegisterExecutorMessage works.
 	V1Stub
 	// V1Works: from 0.27 on (experimental until 1.0) the endpoint serves
-	// executors (§5).
+	// executors (Http::executor).
 	V1Works
 )
 
@@ -42,7 +42,7 @@ func (e V1Endpoint) String() string {
 // frames libprocess messages, whether it links to the executor, what its v1
 // endpoint does, which environment variables it sets and which rules it
 // applies. Each field names the release that introduced the behaviour
-// (PROTOCOL.md §1, §4, §5, §6, §8). Profiles() lists the predefined ones; a
+// (the release tags and CHANGELOG). Profiles() lists the predefined ones; a
 // test may copy one and change a field to simulate an agent that never
 // existed, for example to inject a fault.
 type Profile struct {
@@ -53,11 +53,13 @@ type Profile struct {
 
 	// Framing is how the agent writes libprocess messages: HTTP/1.0 with
 	// only a User-Agent before 0.22, HTTP/1.1 with Libprocess-From and an
-	// empty Host from 0.22 to 1.11, Host: <ip:port> after 1.11 (§1.1, §11).
+	// empty Host from 0.22 to 1.11, Host: <ip:port> after 1.11 (libprocess's
+	// encoder.hpp; the captures).
 	Framing messenger.Framing
 	// LinksExecutor: since 0.27 the agent links to the executor's UPID when
 	// it registers or reregisters, so every agent→executor message shares
-	// one ordered connection; before, each send used a temporary one (§1.3).
+	// one ordered connection; before, each send used a temporary one
+	// (link in Slave::registerExecutor; SocketManager in process.cpp).
 	LinksExecutor bool
 
 	// EnvSandbox: MESOS_SANDBOX, set by the Mesos containerizer since 0.25.
@@ -74,55 +76,64 @@ type Profile struct {
 	// EnvShutdownGracePeriod: MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD since 0.28.
 	EnvShutdownGracePeriod bool
 	// EnvHTTPCommandExecutor: MESOS_HTTP_COMMAND_EXECUTOR=0 since 1.0, set
-	// for every executor, custom ones too (§11).
+	// for every executor, custom ones too (executorEnvironment; the captures).
 	EnvHTTPCommandExecutor bool
 
 	// RunTaskFrameworkID: agents before 0.24 set the deprecated
-	// RunTaskMessage.framework_id (§2).
+	// RunTaskMessage.framework_id (Slave::runTasks at the 0.23.0 and
+	// 0.24.0 tags).
 	RunTaskFrameworkID bool
 	// KillPolicy: KillTaskMessage.kill_policy and the v1 KILL event's
-	// kill_policy exist since 1.0 (§2, §5.3).
+	// kill_policy exist since 1.0 (messages.proto, executor.proto).
 	KillPolicy bool
 	// ShutdownTasklessExecutor: since 1.5 an executor that registers or
 	// subscribes with no task queued and was never sent one is shut down
 	// instead: ShutdownExecutor without Registered, or SHUTDOWN without
-	// SUBSCRIBED (§3.7, §5.5).
+	// SUBSCRIBED (Slave::registerExecutor, Slave::subscribe and
+	// everSentTask, from the 1.5.1 tag). From 1.0 (legacy) and 1.1 (v1) to
+	// 1.5.0 the agent did so whenever nothing was queued, a re-SUBSCRIBE of
+	// a running executor included; the earlier profiles leave that out.
 	ShutdownTasklessExecutor bool
 
 	// V1 is what /api/v1/executor does: nothing before 0.25, a stub in
-	// 0.25-0.26, the executor API from 0.27 on (§6).
+	// 0.25-0.26, the executor API from 0.27 on (Http::executor at those
+	// tags).
 	V1 V1Endpoint
 	// V1EventNumbering027: 0.27 numbered the Event types SHUTDOWN=6 and
 	// ERROR=7; 0.28 swapped them (ERROR=6, SHUTDOWN=7), so protobuf
-	// encodings of the two cannot be mixed (§5.3, §8). JSON names are the
+	// encodings of the two cannot be mixed (executor.proto at 0.27.0 and
+	// 0.28.0). JSON names are the
 	// same.
 	V1EventNumbering027 bool
 	// V1UnknownCallType: since 1.0 Call.type is optional with UNKNOWN=0,
 	// which the agent answers with 501; before, type was required and a
-	// call without a known type did not parse (400) (§5.3, §5.4, §8).
+	// call without a known type did not parse (400) (executor.proto and
+	// Http::executor, 0.28.0 against 1.0.0).
 	V1UnknownCallType bool
 	// V1ValidatesUUID: since 1.0 an UPDATE whose status.uuid is not a valid
-	// 16-byte UUID is refused with 400 (§5.4, §8). Before, only a missing
-	// uuid was.
+	// 16-byte UUID is refused with 400 (validation.cpp from 1.0.0). Before,
+	// only a missing uuid was.
 	V1ValidatesUUID bool
-	// V1ContainerID: SUBSCRIBED carries container_id since 1.1 (§5.3, §8);
-	// it is the last path component of the sandbox (§11).
+	// V1ContainerID: SUBSCRIBED carries container_id since 1.1
+	// (executor.proto); it is the last path component of the sandbox (the
+	// captures).
 	V1ContainerID bool
 	// AuthenticatesExecutors: a 1.3+ agent run with
 	// --authenticate_http_executors and a secret key gives each executor a
 	// token in MESOS_EXECUTOR_AUTHENTICATION_TOKEN and answers every v1
 	// request without "Authorization: Bearer <token>" with 401, before the
-	// handler runs (§4, §5.2, §5.4, §8). The legacy wire is not
-	// authenticated. The captured 1.12 agent ran without it (§11).
+	// handler runs (executorEnvironment, Http::executor; CHANGELOG 1.3). The
+	// legacy wire is not authenticated. The captured 1.12 agent ran without
+	// it.
 	AuthenticatesExecutors bool
 	// TaskGroups: since 1.1 a scheduler can launch a task group, which the
 	// agent delivers as LAUNCH_GROUP (on the legacy wire, an unversioned
-	// mesos.executor.Event) (§2, §5.3, §8, §11).
+	// mesos.executor.Event) (Slave::___run; the captures).
 	TaskGroups bool
 	// Heartbeats: since 1.8 the HEARTBEAT call is answered 202 before any
 	// id check, and the agent sends a HEARTBEAT event every 30 minutes
 	// (AgentConfig.HeartbeatInterval). Older agents answer a HEARTBEAT
-	// call with 400 (§5.4, §5.6, §8).
+	// call with 400 (Http::executor; CHANGELOG 1.8).
 	Heartbeats bool
 }
 
@@ -146,8 +157,8 @@ var Mesos022 = Mesos020.then("0.22", "Mesos 0.22-0.23: HTTP/1.1 framing, no link
 	func(p *Profile) { p.Framing = messenger.FramingHTTP11 })
 
 // Mesos024 is an agent of 0.24: as Mesos022, but it no longer sets the
-// deprecated RunTaskMessage.framework_id (§2, §8), and libprocess reads
-// LIBPROCESS_ADVERTISE_IP/_PORT (§1.5).
+// deprecated RunTaskMessage.framework_id (Slave::runTasks), and libprocess
+// reads LIBPROCESS_ADVERTISE_IP/_PORT (process.cpp at the 0.24.0 tag).
 var Mesos024 = Mesos022.then("0.24", "Mesos 0.24: as 0.22 without RunTaskMessage.framework_id",
 	func(p *Profile) { p.RunTaskFrameworkID = false })
 
@@ -206,7 +217,8 @@ var Mesos14 = Mesos11.then("1.4", "Mesos 1.4: links, backoff max = reregistratio
 	func(p *Profile) { p.BackoffMaxIsReregistrationTimeout = true })
 
 // Mesos15 is an agent of 1.5 to 1.7: as Mesos14, shutting down an executor
-// that registers or subscribes with nothing to run (§3.7, §5.5, §8).
+// that registers or subscribes with nothing to run (see
+// Profile.ShutdownTasklessExecutor).
 var Mesos15 = Mesos14.then("1.5", "Mesos 1.5-1.7: as 1.4, shuts down taskless executors",
 	func(p *Profile) { p.ShutdownTasklessExecutor = true })
 
@@ -215,7 +227,8 @@ var Mesos15 = Mesos14.then("1.5", "Mesos 1.5-1.7: as 1.4, shuts down taskless ex
 var Mesos18 = Mesos15.then("1.8", "Mesos 1.8-1.11: as 1.4, shuts down taskless executors, HEARTBEAT",
 	func(p *Profile) { p.Heartbeats = true })
 
-// Mesos112 is the 1.12.0-dev agent of the captures (PROTOCOL.md §11): as
+// Mesos112 is the 1.12.0-dev agent of the captures
+// (testdata/captures/mesos-1.12-dev): as
 // Mesos18, writing "Host: <ip:port>".
 var Mesos112 = Mesos18.then("1.12", "Mesos 1.12.0-dev (captured): Host header, links, shuts down taskless executors, HEARTBEAT",
 	func(p *Profile) { p.Framing = messenger.FramingHTTP11Host })

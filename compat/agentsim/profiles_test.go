@@ -18,7 +18,8 @@ func TestLaunchGroupNeedsAnAgentWithTaskGroups(t *testing.T) {
 }
 
 // 0.24 stops setting RunTaskMessage.framework_id; 1.5 starts shutting down
-// taskless executors (PROTOCOL.md §2, §3.7, §8).
+// taskless executors (see Profile.RunTaskFrameworkID and
+// Profile.ShutdownTasklessExecutor).
 func TestProfilesBetweenTheirNeighbours(t *testing.T) {
 	require.True(t, Mesos022.RunTaskFrameworkID)
 	require.False(t, Mesos024.RunTaskFrameworkID)

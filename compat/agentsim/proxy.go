@@ -13,8 +13,8 @@ import (
 // Proxy relays TCP connections from an executor to the agent and can make
 // the agent's host go silent without closing anything, as a host that
 // vanished or a firewall that drops packets does (a half-open connection:
-// PROTOCOL.md §1, MESOS-5332). Point the executor at Addr instead of the
-// agent (MESOS_SLAVE_PID, MESOS_AGENT_ENDPOINT).
+// libprocess sets no TCP keepalive, MESOS-5332). Point the executor at Addr
+// instead of the agent (MESOS_SLAVE_PID, MESOS_AGENT_ENDPOINT).
 //
 // After Swallow, every connection open at that moment stays open but
 // relays nothing either way: what the executor writes is read and thrown

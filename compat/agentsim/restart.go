@@ -9,14 +9,16 @@ import (
 	"github.com/mesos-shim/executor/mesosproto"
 )
 
-// Restart simulates an agent crash and restart (PROTOCOL.md §3.7, §6, §7,
-// §11 and the captures' "Agent crash and restart"): the agent goes down as
+// Restart simulates an agent crash and restart (Slave::_recover and
+// Slave::reregisterExecutor, the executor_reregistration_timeout flag, and
+// the captures' "Agent crash and restart"): the agent goes down as
 // with Crash, stays down for RestartDowntime, and listens again on the same
 // port with the same UPID.
 //
 // With checkpoint, the executor's record survives and the agent recovers
 // it RecoveryStartDelay after it starts listening, as the kind its
-// checkpoint says (a libprocess.pid wins over an http.marker, §6):
+// checkpoint says (a libprocess.pid wins over an http.marker,
+// RunState::recover):
 //
 //   - A PID executor gets ReconnectExecutorMessage, on a fresh connection,
 //     and must answer with ReregisterExecutorMessage; Restart returns the
@@ -125,8 +127,9 @@ func (a *Agent) reconnect() error {
 }
 
 // checkpointedWireLocked is the executor's kind as its checkpoint says
-// (§6): a libprocess.pid makes it a PID executor even if it subscribed
-// since; otherwise an HTTP executor if it subscribed; "" if neither.
+// (RunState::recover): a libprocess.pid makes it a PID executor even if it
+// subscribed since; otherwise an HTTP executor if it subscribed; "" if
+// neither.
 func (a *Agent) checkpointedWireLocked() Wire {
 	switch {
 	case !a.exec.pidFile.IsZero():

@@ -30,8 +30,8 @@ func (a *Agent) Launch(task mesos.TaskInfo) error {
 // LaunchGroup gives the executor a task group, as agents since 1.1 do: a
 // LAUNCH_GROUP event on the v1 wire, and to a PID executor an unversioned
 // executor Event of type LAUNCH_GROUP named mesosproto.ExecutorEventName
-// (PROTOCOL.md §2, §11). It works on every profile (the simulation plays
-// the master, which would send groups only to 1.1+ agents), except on
+// (Slave::___run; the captures). It works on every profile (the simulation
+// plays the master, which would send groups only to 1.1+ agents), except on
 // 0.27's v1 wire, whose numbering has no LAUNCH_GROUP: the send fails and
 // the trace says so.
 func (a *Agent) LaunchGroup(group mesos.TaskGroupInfo) error {

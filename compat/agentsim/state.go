@@ -77,13 +77,15 @@ type executorRecord struct {
 	state ExecutorState
 	// wire is the wire of the executor's first successful contact: a
 	// RegisterExecutorMessage makes it a PID executor, a SUBSCRIBE answered
-	// with SUBSCRIBED an HTTP one (PROTOCOL.md §6); "" before.
+	// with SUBSCRIBED an HTTP one (Slave::registerExecutor, Slave::subscribe);
+	// "" before.
 	wire Wire
 	// pid is where legacy messages go (cleared by a SUBSCRIBE).
 	pid upid.UPID
 	// pidFile is the checkpointed libprocess.pid: written by a legacy
 	// registration and never removed, it makes the executor a PID one at
-	// recovery even if it subscribed since (§6: it wins over http.marker).
+	// recovery even if it subscribed since (RunState::recover: it wins over
+	// http.marker).
 	pidFile upid.UPID
 	// stream is the current v1 subscription, nil if none.
 	stream *stream

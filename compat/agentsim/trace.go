@@ -112,8 +112,8 @@ func (e Entry) String() string {
 	return strings.TrimRight(fmt.Sprintf("+%9.1fms  %-16s  %-2s  %-34s  %s", ms, e.Dir, e.Wire, e.Name, e.Summary()), " ")
 }
 
-// legacyKinds names the legacy messages by the v1 call or event that
-// carries the same thing (PROTOCOL.md §5.3).
+// legacyKinds names the legacy messages by the v1 call or event that carries
+// the same thing (the agent's evolve functions, src/internal/evolve.cpp).
 var legacyKinds = map[string]string{
 	"RegisterExecutorMessage":            "SUBSCRIBE",
 	"ReregisterExecutorMessage":          "SUBSCRIBE",

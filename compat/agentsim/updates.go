@@ -11,8 +11,8 @@ import (
 
 // ackTo says where an update's acknowledgement goes: for a legacy update
 // to StatusUpdateMessage.pid, for a v1 update over the executor's own
-// connection, normally its current subscription stream (PROTOCOL.md §3.7,
-// §5.3).
+// connection, normally its current subscription stream
+// (Slave::___statusUpdate).
 type ackTo struct {
 	wire Wire
 	pid  string // legacy only

@@ -97,7 +97,7 @@ func TestV1LaunchGroup(t *testing.T) {
 }
 
 // Accept decides the event encoding: JSON when acceptable (no Accept and
-// */* included), else protobuf, else 406 (PROTOCOL.md §5.2).
+// */* included), else protobuf, else 406 (Http::executor).
 func TestV1AcceptNegotiation(t *testing.T) {
 	for _, tc := range []struct {
 		accept string
@@ -128,7 +128,7 @@ func TestV1AcceptNegotiation(t *testing.T) {
 }
 
 // Since 1.5 an executor that subscribes with nothing to run is shut down:
-// SHUTDOWN without SUBSCRIBED (§5.5).
+// SHUTDOWN without SUBSCRIBED (Slave::subscribe).
 func TestV1TasklessSubscription(t *testing.T) {
 	a := startAgent(t, AgentConfig{Profile: Mesos18})
 	s := newV1Executor(t, a, httpapi.Protobuf).subscribe()
@@ -142,7 +142,7 @@ func TestV1TasklessSubscription(t *testing.T) {
 }
 
 // A SUBSCRIBE from a terminating executor gets 200, SHUTDOWN, and the end
-// of the stream (§5.5).
+// of the stream (Slave::subscribe).
 func TestV1SubscribeWhileTerminating(t *testing.T) {
 	a := startAgent(t, AgentConfig{})
 	require.NoError(t, a.Launch(CommandTask("t1", "true")))

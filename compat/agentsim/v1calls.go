@@ -19,7 +19,8 @@ import (
 	"github.com/mesos-shim/executor/upid"
 )
 
-// The agent's side of the v1 executor API (PROTOCOL.md §5.4, §5.5, §11).
+// The agent's side of the v1 executor API (Http::executor, Slave::subscribe;
+// the captures).
 // The agent's logic stays the legacy one: an UPDATE or MESSAGE call is
 // converted with compat.LegacyFromCall and handled as its legacy message
 // would be, and what the agent sends a v1 executor is converted to an event
@@ -65,8 +66,8 @@ func (i incarnation) heartbeat(st *stream) {
 }
 
 // streamLost records that the executor's side of st went away. The agent
-// does nothing else (§5.5): sends to the executor fail until it
-// subscribes again.
+// does nothing else (Slave::subscribe sets no handler for it): sends to the
+// executor fail until it subscribes again.
 func (i incarnation) streamLost(st *stream, why string) {
 	if !i.current() {
 		return
@@ -81,7 +82,7 @@ func (i incarnation) streamLost(st *stream, why string) {
 }
 
 // callLocked handles a call that passed validation, in the order of
-// §5.4: injected faults, HEARTBEAT, the stub, recovery, the ids, the
+// Http::executor: injected faults, HEARTBEAT, the stub, recovery, the ids, the
 // executor's subscription.
 func (a *Agent) callLocked(c *executor.Call, out httpapi.Codec) v1Answer {
 	if ans, ok := a.faultLocked(c, out); ok {
@@ -135,7 +136,7 @@ func (a *Agent) newStreamLocked(out httpapi.Codec, silent bool) *stream {
 	return newStream(a.streams, out, hb, silent)
 }
 
-// subscribeLocked is Slave::subscribe (§5.5).
+// subscribeLocked is Slave::subscribe.
 func (a *Agent) subscribeLocked(c *executor.Call, out httpapi.Codec) v1Answer {
 	st := a.newStreamLocked(out, false)
 	if a.exec.state == Terminating || a.exec.state == Terminated {
@@ -169,7 +170,7 @@ func (a *Agent) subscribeLocked(c *executor.Call, out httpapi.Codec) v1Answer {
 }
 
 // becomeHTTPExecutorLocked makes st the executor's connection: a previous
-// subscription is closed and the pid forgotten (§5.5, §6).
+// subscription is closed and the pid forgotten (Slave::subscribe).
 func (a *Agent) becomeHTTPExecutorLocked(st *stream) {
 	if old := a.exec.stream; old != nil && old != st {
 		old.end()
@@ -212,7 +213,8 @@ func (a *Agent) updateCallLocked(c *executor.Call) {
 }
 
 // stampLocked fills what the agent fills in an UPDATE's StatusUpdate
-// (§5.5) and compat.LegacyFromCall leaves: the timestamp, if the status
+// (protobuf::createStatusUpdate, from Http::executor) and
+// compat.LegacyFromCall leaves: the timestamp, if the status
 // has none.
 func (a *Agent) stampLocked(u *mesosproto.StatusUpdate) {
 	if u.Timestamp == nil {
@@ -237,7 +239,7 @@ func (a *Agent) identity() compat.Identity {
 
 // subscribedEventLocked is SUBSCRIBED: what ExecutorRegisteredMessage
 // carries, and the container id from 1.1 on (the sandbox's last path
-// component, §11).
+// component, as in the captures).
 func (a *Agent) subscribedEventLocked() *executor.Event {
 	sub := &executor.Event_Subscribed{ExecutorInfo: *a.executorInfoLocked(),
 		FrameworkInfo: *a.frameworkInfo(), AgentInfo: *a.agentInfo()}
@@ -259,7 +261,7 @@ func (a *Agent) sendEventLocked(st *stream, m proto.Message) bool {
 }
 
 // v1Event is the event a v1 executor gets for what the agent sends a PID
-// executor as m (§5.3).
+// executor as m (the agent's evolve functions).
 func v1Event(m proto.Message) (*executor.Event, error) {
 	if ev, ok := m.(*executor.Event); ok { // LAUNCH_GROUP
 		return ev, nil
@@ -306,7 +308,7 @@ func (a *Agent) pushEventLocked(st *stream, ev *executor.Event) bool {
 }
 
 // validateCall is the agent's validation of a decoded call as far as an
-// executor can get it wrong, "" if it is valid (§5.3, §5.4).
+// executor can get it wrong, "" if it is valid (src/slave/validation.cpp).
 func validateCall(c *executor.Call, p Profile) string {
 	switch {
 	case c.ExecutorID.Value == "":
@@ -325,7 +327,8 @@ func validateCall(c *executor.Call, p Profile) string {
 		// Before 1.0 type was required and 0 was no type at all.
 		return absentField(!p.V1UnknownCallType, "type")
 	case executor.Call_HEARTBEAT:
-		// Older agents do not know type 4: it does not parse (§5.6).
+		// Older agents do not know type 4: it does not parse (executor.proto
+		// before the 1.8.0 tag).
 		return absentField(!p.Heartbeats, "type")
 	}
 	return absentField(true, "type")

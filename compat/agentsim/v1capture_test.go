@@ -23,7 +23,7 @@ type capturedRun struct {
 }
 
 // readCapturedV1 loads testdata/captured-v1.txt, cut from the captures of
-// a real 1.12.0-dev agent (PROTOCOL.md §11; the repository's
+// a real 1.12.0-dev agent (the repository's
 // testdata/captures/mesos-1.12-dev).
 func readCapturedV1(t *testing.T) map[string]*capturedRun {
 	f, err := os.Open("testdata/captured-v1.txt")

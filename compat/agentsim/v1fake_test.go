@@ -21,7 +21,8 @@ import (
 // v1Executor is a bare v1 executor on net/http, recordio and httpapi: the
 // test decides every call it makes and reads every event it gets. Calls
 // other than SUBSCRIBE share one keep-alive connection; each SUBSCRIBE has
-// its own, as the C++ library does (PROTOCOL.md §5.2).
+// its own, as the C++ library does (MesosProcess::connect in Mesos's
+// src/executor/executor.cpp).
 type v1Executor struct {
 	t     *testing.T
 	url   string

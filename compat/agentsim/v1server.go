@@ -17,7 +17,8 @@ import (
 	"github.com/mesos-shim/executor/compat/httpapi"
 )
 
-// RecoveryBody is the body of the agent's 503 while it recovers (§11).
+// RecoveryBody is the body of the agent's 503 while it recovers
+// (Http::executor; the captures).
 const RecoveryBody = "Agent has not finished recovery"
 
 // maxCallBytes bounds a call's body.
@@ -25,7 +26,7 @@ const maxCallBytes = 64 << 20
 
 // v1Server serves /api/v1/executor for one incarnation of the agent: the
 // HTTP edge (authentication, method, content types, decoding, validation,
-// Accept) in the order PROTOCOL.md §5.4 gives; what depends on the agent's
+// Accept) in the order Http::executor checks them; what depends on the agent's
 // state is decided under its lock (v1calls.go).
 type v1Server struct {
 	inc  incarnation
@@ -140,8 +141,8 @@ func (s *v1Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// decide runs the checks of §5.4 in order and, if the call passes them,
-// has the agent handle it.
+// decide runs the checks of Http::executor in order and, if the call passes
+// them, has the agent handle it.
 func (s *v1Server) decide(r *http.Request) (v1Answer, *executor.Call) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxCallBytes+1))
 	return s.decideBody(r, body, err, decodeCall(r, body, err))

@@ -11,7 +11,7 @@ import (
 // stream is one v1 subscription: the body of a SUBSCRIBE's 200 response.
 // The agent pushes RecordIO-framed events under its lock; the handler
 // goroutine that owns the response writes them, one record per chunk, as a
-// real agent does (PROTOCOL.md §5.2, §11).
+// real agent does (as in the captures).
 type stream struct {
 	n         int // the agent's subscription number, for the trace
 	codec     httpapi.Codec

@@ -25,9 +25,9 @@ func subscribedExecutor(t *testing.T, p Profile, codec httpapi.Codec) (*Agent, *
 	return a, f, s
 }
 
-// The status codes of PROTOCOL.md §5.4, each for a call that is wrong in
-// one way, against a subscribed executor's agent. Nothing wrong reaches
-// the agent's logic: no update is accepted.
+// The status codes of Http::executor (Mesos's src/slave/http.cpp), each for
+// a call that is wrong in one way, against a subscribed executor's agent.
+// Nothing wrong reaches the agent's logic: no update is accepted.
 func TestV1RefusesBadCalls(t *testing.T) {
 	spoilUpdate := func(spoil func(*executor.Call)) func(*v1Executor) reply {
 		return func(f *v1Executor) reply {
@@ -122,7 +122,7 @@ func TestV1ShortUUIDBefore10IsAcceptedAndDropped(t *testing.T) {
 }
 
 // A call other than SUBSCRIBE from an executor that has not subscribed is
-// refused with 403 (§5.4).
+// refused with 403 (Http::executor).
 func TestV1CallsBeforeSubscribingAreForbidden(t *testing.T) {
 	a := startAgent(t, AgentConfig{Profile: Mesos112})
 	f := newV1Executor(t, a, httpapi.JSON)

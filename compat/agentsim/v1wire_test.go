@@ -160,7 +160,7 @@ func TestV1StubNeverSubscribesAndLegacyRegistrationStillWorks(t *testing.T) {
 
 // One port serves both wires, as a real agent's does: a PID executor
 // registers, then subscribes on the same port (accepted, its pid is
-// forgotten, PROTOCOL.md §6); its legacy registration afterwards meets a
+// forgotten, Slave::subscribe); its legacy registration afterwards meets a
 // RUNNING executor and is answered with Shutdown. At a restart its
 // libprocess.pid still wins: the agent reconnects it on the legacy wire.
 func TestBothWiresOnOnePort(t *testing.T) {

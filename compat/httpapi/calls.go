@@ -11,7 +11,8 @@ import (
 const HeartbeatID = "unused"
 
 // HeartbeatCall returns a HEARTBEAT call as the C++ executor library sends
-// it every 30 minutes while subscribed (PROTOCOL.md §5.6). Only agents 1.8
+// it every 30 minutes while subscribed (MesosProcess::heartbeat in Mesos's
+// src/executor/executor.cpp). Only agents 1.8
 // and later know the call. Older ones answer 400: they drop the unknown
 // type and reply "Expecting 'type' to be present" (protobuf, and JSON since
 // 1.5), or fail to convert the JSON (before 1.5). Send it only to an agent

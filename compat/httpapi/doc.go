@@ -1,5 +1,6 @@
 // Package httpapi holds the encodings of the Mesos v1 executor HTTP API
-// (PROTOCOL.md §5), with no I/O: the content types, a Codec that turns
+// (Mesos's include/mesos/v1/executor/executor.proto and Http::executor in
+// src/slave/http.cpp), with no I/O: the content types, a Codec that turns
 // mesos-go's executor.Call and executor.Event into request and event bytes
 // and back (in protobuf and JSON, and in both event numberings), the
 // classification of HTTP statuses into errors the driver can branch on, and

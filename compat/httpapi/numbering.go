@@ -8,7 +8,8 @@ import (
 	"github.com/mesos/mesos-go/api/v1/lib/executor"
 )
 
-// Numbering is a generation's numbering of Event types (PROTOCOL.md §5.3).
+// Numbering is a generation's numbering of Event types (Mesos's
+// include/mesos/v1/executor/executor.proto at the 0.27.0 and 0.28.0 tags).
 type Numbering int
 
 const (

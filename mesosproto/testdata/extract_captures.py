@@ -120,7 +120,7 @@ def requests(frames, buf):
 
 
 def main(directory):
-    print("# Legacy message bodies from PROTOCOL.md section 11's captures (Mesos 1.12.0-dev),")
+    print("# Legacy message bodies from the captures in testdata/captures/mesos-1.12-dev (Mesos 1.12.0-dev),")
     print("# made by extract_captures.py; fields: scenario, index, name, body hex ('-' = empty).")
     for name in sorted(os.listdir(directory)):
         if not name.endswith(".pcap"):
