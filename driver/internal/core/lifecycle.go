@@ -262,13 +262,18 @@ func (c *Core) tick(now time.Time, out *Output) {
 
 // beginShutdown takes the shutdown path: the Shutdown callback, then, after
 // the grace period, the end of the process group. The driver stays RUNNING
-// so the executor can still send its tasks' final updates.
+// so the executor can still send its tasks' final updates. An agent that
+// asked for the shutdown takes messages: the updates held for it go out
+// now, and the final ones do not queue behind them.
 func (c *Core) beginShutdown(now time.Time, out *Output, reason string) {
 	if c.state == StateShuttingDown || c.state == StateEnded {
 		return
 	}
 	c.state = StateShuttingDown
 	c.recoveryDeadline, c.resubscribeAt = time.Time{}, time.Time{}
+	if !c.agentGone {
+		c.releaseUpdates(out)
+	}
 	out.Callbacks = append(out.Callbacks, Callback{Kind: Shutdown})
 	if c.cfg.Terminate {
 		c.graceDeadline = now.Add(c.cfg.ShutdownGracePeriod)
