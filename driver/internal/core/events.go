@@ -44,6 +44,7 @@ func (c *Core) subscribed(now time.Time, s *executor.Event_Subscribed, out *Outp
 		for _, e := range early {
 			c.work(now, e, out)
 		}
+		c.releaseUpdates(out)
 	case c.lostAgent():
 		c.state, c.recoveryDeadline, c.resubscribeAt, c.attempts = StateConnected, time.Time{}, time.Time{}, 0
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Reregistered, Agent: &s.AgentInfo})

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"time"
+
 	"testing"
 
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
@@ -41,4 +43,29 @@ func TestAShutdownAfterLosingTheAgentKeepsHoldingUpdates(t *testing.T) {
 	out := h.advance(testConfig().RecoveryTimeout)
 	require.Equal(t, []CallbackKind{Shutdown}, kinds(out))
 	require.Empty(t, out.Calls)
+}
+
+// An update made before the first registration reply waits in the book for
+// it: a v1 wire drops what it queued for a subscription that failed, and
+// the next first SUBSCRIBE carries nothing, so an update handed to the wire
+// early was lost when the first subscription was refused for now (503), or
+// when the driver fell back to the legacy wire.
+func TestAnUpdateMadeBeforeRegistrationGoesOutOnceRegistered(t *testing.T) {
+	for name, failure := range map[string]Input{
+		"first subscription retried":  Lost{Cause: "503", Retry: true},
+		"fallback to the legacy wire": WireChanged{Resubscribe: false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, v1Config())
+			h.step(Start{})
+			out := h.step(statusUpdate("t1", mesos.TASK_RUNNING, 1))
+			require.NoError(t, out.Err)
+			require.Empty(t, out.Calls, "no agent has taken the executor yet")
+			h.step(failure)
+			h.advance(time.Second)
+			out = h.step(subscribedEvent())
+			require.Equal(t, []CallbackKind{Registered}, kinds(out))
+			require.Equal(t, []byte{1}, updateUUIDs(t, out))
+		})
+	}
 }

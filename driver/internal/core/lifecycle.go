@@ -18,6 +18,15 @@ func (c *Core) lostAgent() bool {
 	return c.state == StateDisconnected || c.state == StateReregistering
 }
 
+// holdsUpdates reports whether updates wait in the book rather than go to
+// the wire: no agent has taken the executor (yet, or again). What a v1
+// wire queued for a subscription that failed is dropped, and a first
+// SUBSCRIBE carries no updates, so an update made before the first
+// registration reply waits for it too.
+func (c *Core) holdsUpdates() bool {
+	return c.lostAgent() || c.state == StateRegistering
+}
+
 func (c *Core) sendUpdate(now time.Time, in SendUpdate, out *Output) {
 	switch {
 	case c.status != mesos.DRIVER_RUNNING:
@@ -35,7 +44,7 @@ func (c *Core) sendUpdate(now time.Time, in SendUpdate, out *Output) {
 	}
 	s := *in.Status
 	c.book.id.stamp(&s, in.UUID, float64(now.UnixNano())/1e9)
-	held := c.lostAgent() || !c.book.mayHandOver(c.sendWindow())
+	held := c.holdsUpdates() || !c.book.mayHandOver(c.sendWindow())
 	if err := c.book.add(s, held); err != nil {
 		out.Err = fmt.Errorf("driver: status update for task %s cannot be encoded: %w", s.TaskID.Value, err)
 		return
@@ -60,7 +69,7 @@ func (c *Core) sendWindow() int {
 // releaseUpdates hands the wire the held updates the window has room
 // for, oldest first, unless no agent can take them.
 func (c *Core) releaseUpdates(out *Output) {
-	if c.lostAgent() {
+	if c.holdsUpdates() {
 		return
 	}
 	for _, s := range c.book.release(c.sendWindow()) {
