@@ -84,7 +84,9 @@ type ExecutorDriver interface {
 	// it to the scheduler reliably. The driver keeps the update until the
 	// agent acknowledges it and resends it after an agent restart. Updates of
 	// one task are delivered in the order they were sent. TASK_STAGING is
-	// refused. At most 1,024 updates are on the wire unacknowledged
+	// refused, and so is a check_status a v1 agent refuses (a type other
+	// than COMMAND, HTTP or TCP, or without the status of that type), on
+	// either wire. At most 1,024 updates are on the wire unacknowledged
 	// at a time; later ones wait in the driver, encoded once, and go out
 	// as acknowledgements come. When Config.MaxUnacknowledgedUpdates
 	// updates are awaiting their acknowledgement, it blocks until one

@@ -89,7 +89,7 @@ func TestResentUpdatesAreTheOnesFirstSent(t *testing.T) {
 		TaskID: mesos.TaskID{Value: "t1"}, State: mesos.TASK_RUNNING.Enum(), Message: proto.String("up"),
 		Reason: mesos.REASON_TASK_CHECK_STATUS_UPDATED.Enum(), Data: []byte("data"), Healthy: proto.Bool(true),
 		Labels:      &mesos.Labels{Labels: []mesos.Label{{Key: "k", Value: proto.String("v")}}},
-		CheckStatus: &mesos.CheckStatusInfo{Type: mesos.CheckInfo_COMMAND.Enum()},
+		CheckStatus: &mesos.CheckStatusInfo{Type: mesos.CheckInfo_COMMAND.Enum(), Command: &mesos.CheckStatusInfo_Command{ExitCode: proto.Int32(0)}},
 		// stamped over, as always
 		UUID: []byte("theirs"), Source: mesos.SOURCE_MASTER.Enum(),
 	}

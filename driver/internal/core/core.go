@@ -15,7 +15,11 @@ var (
 	ErrStaging        = errors.New("driver: TASK_STAGING is reserved for the agent; an agent shuts down an executor that sends it")
 	ErrNoTaskID       = errors.New("driver: status update without a task id")
 	ErrNoState        = errors.New("driver: status update without a state")
-	ErrNotConnected   = errors.New("driver: not connected to the agent; framework message not sent")
+	// ErrInvalidCheckStatus is wrapped by the error for an update whose
+	// check_status a v1 agent refuses: its type must be COMMAND, HTTP or
+	// TCP, with the field of that name set.
+	ErrInvalidCheckStatus = errors.New("driver: status update with an invalid check_status")
+	ErrNotConnected       = errors.New("driver: not connected to the agent; framework message not sent")
 )
 
 // State is where the executor is in its lifecycle with the agent.

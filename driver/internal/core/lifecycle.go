@@ -41,6 +41,9 @@ func (c *Core) sendUpdate(now time.Time, in SendUpdate, out *Output) {
 	case *in.Status.State == mesos.TASK_STAGING:
 		out.Err = ErrStaging
 		return
+	case in.Status.CheckStatus != nil && !validCheckStatus(in.Status.CheckStatus):
+		out.Err = fmt.Errorf("%w (type %s): a v1 agent refuses the update", ErrInvalidCheckStatus, in.Status.CheckStatus.GetType())
+		return
 	}
 	s := *in.Status
 	c.book.id.stamp(&s, in.UUID, float64(now.UnixNano())/1e9)
@@ -52,6 +55,20 @@ func (c *Core) sendUpdate(now time.Time, in SendUpdate, out *Output) {
 	if !held {
 		out.Calls = append(out.Calls, c.updateCall(s))
 	}
+}
+
+// validCheckStatus says whether a v1 agent takes c: its type is one it
+// knows, with the status of that type of check set.
+func validCheckStatus(c *mesos.CheckStatusInfo) bool {
+	switch c.GetType() {
+	case mesos.CheckInfo_COMMAND:
+		return c.Command != nil
+	case mesos.CheckInfo_HTTP:
+		return c.HTTP != nil
+	case mesos.CheckInfo_TCP:
+		return c.TCP != nil
+	}
+	return false
 }
 
 // DefaultSendWindow is Config.SendWindow's default: enough updates in
