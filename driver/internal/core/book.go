@@ -22,8 +22,11 @@ type book struct {
 	// one is (mayHandOver), and release hands them over oldest first.
 	sent, held int
 	tasks      []mesos.TaskInfo
-	launched   map[string]struct{} // every task id ever launched
-	id         identity
+	// launched holds the ids of the tasks launched and not known to have
+	// ended: an id is free again once a terminal update of its task is
+	// acknowledged, as a framework may then launch a task with it.
+	launched map[string]struct{}
+	id       identity
 }
 
 // pending is one unacknowledged update. The driver lets thousands wait for
@@ -36,6 +39,9 @@ type pending struct {
 	rec     []byte
 	uuidLen int
 	ts      float64 // the timestamp it was sent with
+	// terminal says the update ends its task: its acknowledgement frees
+	// the task's id.
+	terminal bool
 	// held is set when the update was not handed to the wire when it was
 	// made: no agent could take it, or the send window was full. It is
 	// sent once the executor is subscribed again, or there is room.
@@ -70,7 +76,7 @@ func newBook(cfg Config) book {
 	return book{launched: make(map[string]struct{}), id: newIdentity(cfg)}
 }
 
-// launch records a task; it reports false for a task id seen before. The
+// launch records a task; it reports false for a task id in use. The
 // book keeps a deep copy: the executor gets t, and may change what t
 // points to (a command's environment, say) while the loop encodes the
 // book's tasks for a reregistration.
@@ -97,7 +103,7 @@ func (b *book) add(s mesos.TaskStatus, held bool) error {
 		clear(b.updates[n:])
 		b.updates, b.head = b.updates[:n], 0
 	}
-	b.updates = append(b.updates, pending{rec: rec, uuidLen: len(uuid), ts: ts, held: held})
+	b.updates = append(b.updates, pending{rec: rec, uuidLen: len(uuid), ts: ts, held: held, terminal: isTerminal(s.GetState())})
 	if held {
 		b.held++
 	} else {
@@ -115,11 +121,16 @@ func (b *book) mayHandOver(window int) bool { return b.held == 0 && b.sent < win
 func (b *book) outstanding() []pending { return b.updates[b.head:] }
 
 // acknowledge removes the update with uuid, and the task's record, which the
-// agent now knows. It reports false when no such update is outstanding.
+// agent now knows; a terminal update frees its task's id. It reports false
+// when no such update is outstanding.
 func (b *book) acknowledge(taskID string, uuid []byte) bool {
 	i := b.find(uuid)
 	if i < 0 {
 		return false
+	}
+	if b.updates[i].terminal {
+		s := b.status(&b.updates[i])
+		delete(b.launched, s.TaskID.Value)
 	}
 	if b.updates[i].held { // never sent: no agent should know it, but the counts stay true
 		b.held--
@@ -143,6 +154,16 @@ func (b *book) acknowledge(taskID string, uuid []byte) bool {
 		}
 	}
 	return true
+}
+
+// isTerminal says whether a task in state s has ended, as Mesos counts it.
+func isTerminal(s mesos.TaskState) bool {
+	switch s {
+	case mesos.TASK_FINISHED, mesos.TASK_FAILED, mesos.TASK_KILLED, mesos.TASK_LOST, mesos.TASK_ERROR,
+		mesos.TASK_DROPPED, mesos.TASK_GONE, mesos.TASK_GONE_BY_OPERATOR:
+		return true
+	}
+	return false
 }
 
 func (b *book) find(uuid []byte) int {
