@@ -83,6 +83,9 @@ type Core struct {
 	resubscribeAt    time.Time // next subscription attempt, v1 only
 	attempts         int       // failed subscription attempts since the last success
 	agentGone        bool      // the connection is lost and no agent will take us back
+	// reregisterAsked: a legacy agent asked a connected executor to
+	// reconnect, and the reregistration sent in answer awaits its reply.
+	reregisterAsked bool
 }
 
 // New returns a core in StateNew with status DRIVER_NOT_STARTED.

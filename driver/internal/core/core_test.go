@@ -216,11 +216,34 @@ func TestReconnectForAnotherAgentIsIgnored(t *testing.T) {
 	require.Contains(t, out.Logs[0].Text, "other")
 }
 
-func TestReconnectWhileConnectedReportsTheUnnoticedLoss(t *testing.T) {
+func TestReconnectWhileConnectedReregistersAndStaysConnected(t *testing.T) {
 	h := registered(t, testConfig())
 	out := h.step(Reconnect{AgentID: "ag"})
-	require.Equal(t, []CallbackKind{Disconnected}, kinds(out))
+	require.Empty(t, kinds(out))
+	require.Equal(t, Open, out.Connection)
+	require.Len(t, out.Calls, 1)
+	require.NotNil(t, out.Calls[0].Subscribe, "a reregistration")
+	require.Equal(t, StateConnected, h.c.State())
+	require.Len(t, h.step(statusUpdate("t1", mesos.TASK_RUNNING, 3)).Calls, 1, "updates are not held")
+	// The agent had restarted unnoticed: its reply reports the loss and the return.
+	require.Equal(t, []CallbackKind{Disconnected, Reregistered}, kinds(h.step(subscribedEvent())))
+	require.Empty(t, kinds(h.step(subscribedEvent())), "one reply per reregistration")
+}
+
+// An agent with --executor_reregistration_retry_interval repeats its
+// reconnect request until it handles the reregistration; a repeat that
+// overtakes the reply finds the executor connected, and the agent ignores
+// the reregistration that answers it. Nothing may wait for that reply.
+func TestARepeatedReconnectRequestNeverAnsweredChangesNothing(t *testing.T) {
+	h := registered(t, testConfig())
+	h.step(Lost{Cause: "EOF"})
+	h.step(Reconnect{AgentID: "ag"})
 	require.Equal(t, []CallbackKind{Reregistered}, kinds(h.step(subscribedEvent())))
+	h.step(Reconnect{AgentID: "ag"})
+	out := h.advance(15 * time.Minute)
+	require.Empty(t, kinds(out), "no recovery timeout runs")
+	require.Len(t, h.step(statusUpdate("t1", mesos.TASK_RUNNING, 3)).Calls, 1)
+	require.Equal(t, mesos.DRIVER_RUNNING, h.c.Status())
 }
 
 func TestRecoveryTimeoutTakesTheShutdownPath(t *testing.T) {
@@ -369,15 +392,15 @@ func TestKillBeforeLaunchIsAnsweredWhenTheLaunchArrives(t *testing.T) {
 	require.Equal(t, "g2", out.Callbacks[1].TaskID.Value)
 }
 
-// A restarted agent's Reconnect that arrives before the old connection was
-// seen to die starts the recovery timeout: should the new link break too,
-// the executor still shuts down once the agent has not come back in time.
-func TestReconnectWhileConnectedStartsTheRecoveryTimeout(t *testing.T) {
+// Should the link a Reconnect opened break before the agent replies, the
+// loss is the one the executor reports, and the recovery timeout runs from
+// it.
+func TestLossAfterReconnectWhileConnectedStartsTheRecoveryTimeout(t *testing.T) {
 	h := registered(t, testConfig())
-	require.Equal(t, []CallbackKind{Disconnected}, kinds(h.step(Reconnect{AgentID: "ag"})))
+	require.Empty(t, kinds(h.step(Reconnect{AgentID: "ag"})))
 	h.now = h.now.Add(time.Minute)
-	require.Empty(t, kinds(h.step(Lost{Cause: "link broke again"})))
-	require.Empty(t, kinds(h.advance(14*time.Minute-time.Nanosecond)), "the timeout runs from the Reconnect")
+	require.Equal(t, []CallbackKind{Disconnected}, kinds(h.step(Lost{Cause: "link broke again"})))
+	require.Empty(t, kinds(h.advance(15*time.Minute-time.Nanosecond)))
 	require.Equal(t, []CallbackKind{Shutdown}, kinds(h.advance(time.Nanosecond)))
 }
 

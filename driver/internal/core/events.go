@@ -47,8 +47,14 @@ func (c *Core) subscribed(now time.Time, s *executor.Event_Subscribed, out *Outp
 		c.releaseUpdates(out)
 	case c.lostAgent():
 		c.state, c.recoveryDeadline, c.resubscribeAt, c.attempts = StateConnected, time.Time{}, time.Time{}, 0
+		c.reregisterAsked = false
 		out.Callbacks = append(out.Callbacks, Callback{Kind: Reregistered, Agent: &s.AgentInfo})
 		c.releaseUpdates(out)
+	case c.state == StateConnected && c.reregisterAsked:
+		// The agent had restarted unnoticed (see reregisterWhileConnected):
+		// the callbacks report the loss and the return, as for a noticed one.
+		c.reregisterAsked = false
+		out.Callbacks = append(out.Callbacks, Callback{Kind: Disconnected}, Callback{Kind: Reregistered, Agent: &s.AgentInfo})
 	default:
 		c.logf(out, Warning, "ignoring unexpected registration confirmation while "+c.state.String())
 	}

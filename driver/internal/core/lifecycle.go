@@ -125,10 +125,8 @@ func (c *Core) reconnect(now time.Time, in Reconnect, out *Output) {
 		c.logf(out, Warning, fmt.Sprintf("ignoring reconnect request for agent %q: this executor belongs to agent %q", in.AgentID, c.cfg.AgentID))
 		return
 	case c.state == StateConnected:
-		// The agent restarted before we noticed the old connection die:
-		// the agent was lost, and the recovery timeout runs from now.
-		out.Callbacks = append(out.Callbacks, Callback{Kind: Disconnected})
-		c.awaitRecovery(now)
+		c.reregisterWhileConnected(out)
+		return
 	case !c.lostAgent():
 		c.logf(out, Warning, "ignoring reconnect request while "+c.state.String())
 		return
@@ -137,6 +135,24 @@ func (c *Core) reconnect(now time.Time, in Reconnect, out *Output) {
 	out.Connection = Open
 	out.Calls = append(out.Calls, c.resubscribeCall())
 	c.logf(out, Info, "agent asked to reconnect; reregistering")
+}
+
+// reregisterWhileConnected answers a reconnect request that finds the
+// executor connected. Either the agent restarted and the old connection's
+// end went unnoticed (a half-open connection), or the agent repeated its
+// request (--executor_reregistration_retry_interval) before it handled
+// the reregistration that connected us. The executor reregisters on a
+// fresh link, as the C++ driver does, and stays connected, its updates
+// flowing: a restarted agent takes updates from an executor it is
+// recovering, and one that repeated its request ignores the
+// reregistration of an executor it runs and never answers it, which must
+// not leave the updates held until the recovery timeout. A reply says the
+// agent had restarted: subscribed then reports the loss and the return.
+func (c *Core) reregisterWhileConnected(out *Output) {
+	c.reregisterAsked = true
+	out.Connection = Open
+	out.Calls = append(out.Calls, c.resubscribeCall())
+	c.logf(out, Info, "agent asked a connected executor to reconnect (it restarted unnoticed, or repeated its request); reregistering and staying connected")
 }
 
 func (c *Core) resubscribeCall() *executor.Call {
