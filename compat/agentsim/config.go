@@ -45,6 +45,14 @@ type AgentConfig struct {
 	// ReregistrationTimeout is the window after a restart within which the
 	// executor must reregister, or be destroyed.
 	ReregistrationTimeout time.Duration
+	// ReregistrationRetryInterval is the agent's
+	// --executor_reregistration_retry_interval (Mesos 1.1.2+). Zero
+	// (unset): a restarted agent sends a PID executor one Reconnect, and
+	// shuts down an executor that reregisters while running. Set: the
+	// Reconnect is repeated at this interval until the executor has
+	// reregistered, and a reregistration from a running executor is
+	// ignored (Slave::_recover, Slave::reregisterExecutor).
+	ReregistrationRetryInterval time.Duration
 	// AckDelay delays every acknowledgement (0: acknowledge at once; a real
 	// agent takes 9-30 ms). SetAckDelay changes it while running.
 	AckDelay time.Duration

@@ -103,6 +103,11 @@ func (a *Agent) linkLocked(to upid.UPID) {
 // reregisterLocked accepts a reregistration only from an executor being
 // recovered after a restart, and replays the updates it carries.
 func (a *Agent) reregisterLocked(from upid.UPID, m *mesosproto.ReregisterExecutorMessage) {
+	if a.exec.state == Running && a.cfg.ReregistrationRetryInterval > 0 {
+		a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventIgnored,
+			Detail: "reregistration from an executor already running (retry interval set)"})
+		return
+	}
 	if !a.exec.recovering || a.exec.state != Registering || m.GetExecutorID().GetValue() != a.cfg.ExecutorID ||
 		m.GetFrameworkID().GetValue() != a.cfg.FrameworkID {
 		a.refuseLocked(from, "not expecting a reregistration: executor is "+a.exec.state.String(), false)

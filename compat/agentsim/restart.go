@@ -121,9 +121,23 @@ func (a *Agent) reconnect() error {
 	a.reconnectAt = time.Now()
 	a.trace.add(Entry{Dir: AtAgent, Wire: WireV0, Name: EventRecovering,
 		Detail: "PID executor (libprocess.pid): Reconnect, it must reregister within " + a.cfg.ReregistrationTimeout.String()})
+	a.sendReconnectLocked()
+	return nil
+}
+
+// sendReconnectLocked asks a PID executor being recovered to reregister,
+// and again every ReregistrationRetryInterval until it has.
+func (a *Agent) sendReconnectLocked() {
 	id := a.agentID()
 	a.sendLocked(a.exec.pid, &mesosproto.ReconnectExecutorMessage{SlaveID: &id})
-	return nil
+	if a.cfg.ReregistrationRetryInterval <= 0 {
+		return
+	}
+	a.afterLocked(a.cfg.ReregistrationRetryInterval, func() {
+		if a.exec.recovering && a.exec.state == Registering {
+			a.sendReconnectLocked()
+		}
+	}, nil)
 }
 
 // checkpointedWireLocked is the executor's kind as its checkpoint says

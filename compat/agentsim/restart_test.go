@@ -151,3 +151,35 @@ func TestRegistrationWhileRecoveringIsAnsweredWithShutdown(t *testing.T) {
 		"mesos.internal.ShutdownExecutorMessage", "mesos.internal.ExecutorReregisteredMessage"}, got)
 	require.NoError(t, (<-done).err)
 }
+
+// With --executor_reregistration_retry_interval the agent repeats the
+// Reconnect until the executor reregisters, and ignores a reregistration
+// from an executor already running instead of shutting it down.
+func TestRetryIntervalRepeatsTheReconnectAndIgnoresALateReregistration(t *testing.T) {
+	a := startAgent(t, AgentConfig{Profile: Mesos14, Checkpoint: true, ReregistrationRetryInterval: 10 * time.Millisecond})
+	f := newFakeExecutor(t, a)
+	f.registerWithTask(a, "t1")
+	done := restartAsync(t, a, true)
+
+	f.expect(&mesosproto.ReconnectExecutorMessage{}) // not answered: the agent asks again
+	f.reconnected(a)
+	f.reregister()
+	f.expect(&mesosproto.ExecutorReregisteredMessage{})
+	require.NoError(t, (<-done).err)
+
+	f.reregister() // as an answer to a repeat that overtook the reply would be
+	f.update("t1", mesos.TASK_RUNNING)
+	f.expect(&mesosproto.StatusUpdateAcknowledgementMessage{}) // no ShutdownExecutorMessage before it
+	require.Equal(t, Running, a.State())
+	require.Contains(t, names(a.Trace(), AtAgent), EventIgnored)
+}
+
+// Without it, a reregistration from a running executor is refused with a
+// shutdown, as before Mesos 1.1.2.
+func TestWithoutRetryIntervalALateReregistrationShutsTheExecutorDown(t *testing.T) {
+	a := startAgent(t, AgentConfig{Profile: Mesos14, Checkpoint: true})
+	f := newFakeExecutor(t, a)
+	f.registerWithTask(a, "t1")
+	f.reregister()
+	f.expect(&mesosproto.ShutdownExecutorMessage{})
+}
