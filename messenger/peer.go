@@ -35,6 +35,11 @@ type peer struct {
 	linked  map[upid.UPID]struct{}
 	retired bool
 
+	// failed counts the messages of the batch whose write failed: taken
+	// from the queue, perhaps partly written, lost with the connection.
+	// Owned by the writer goroutine.
+	failed int
+
 	wake chan struct{} // capacity 1: something was queued
 	stop chan struct{} // closed by shutdown
 
@@ -127,6 +132,7 @@ func (p *peer) writeLoop(conn net.Conn, readDone chan error) error {
 		}
 		if batch.n > 0 {
 			if err := batch.writeTo(conn); err != nil {
+				p.failed = batch.n
 				return fmt.Errorf("write to %s: %w", p.addr, err)
 			}
 			continue

@@ -125,7 +125,7 @@ func (m *Messenger) startPeer(addr string, persistent bool) *peer {
 // link. Called by p's goroutine once its connection is gone.
 func (m *Messenger) peerEnded(p *peer, cause error) {
 	m.mu.Lock()
-	dropped := p.queue.n
+	dropped := p.queue.n + p.failed
 	p.queue = outbox{}
 	delete(m.draining, p)
 	current := m.peers[p.addr] == p
@@ -139,7 +139,7 @@ func (m *Messenger) peerEnded(p *peer, cause error) {
 	}
 	m.mu.Unlock()
 	if dropped > 0 {
-		logging.Warningf("messenger: %s: dropped %d unsent message(s) to %s: %v", m.self, dropped, p.addr, cause)
+		logging.Warningf("messenger: %s: dropped %d message(s) to %s, unsent or cut off in a failed write: %v", m.self, dropped, p.addr, cause)
 	}
 	if !report {
 		return
