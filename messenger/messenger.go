@@ -98,7 +98,9 @@ type Config struct {
 	// has an IP different from the connection's peer IP
 	// (LIBPROCESS_REQUIRE_PEER_ADDRESS_IP_MATCH).
 	RequirePeerAddressMatch bool
-	// Dial opens connections to peers (default: net.Dialer with DialTimeout).
+	// Dial opens connections to peers (default: net.Dialer with
+	// DialTimeout). Close cancels the default dial and a TLS handshake
+	// under way, but waits for a call of this one to return.
 	Dial func(network, address string) (net.Conn, error)
 	// DialTimeout bounds the default Dial (0: DefaultDialTimeout), and the
 	// TLS handshake of an outgoing connection.
@@ -292,9 +294,10 @@ func (m *Messenger) UPID() upid.UPID { return m.self }
 // Addr is the address the listener is bound to.
 func (m *Messenger) Addr() net.Addr { return m.ln.Addr() }
 
-// Close stops the listener, closes every connection and waits for the
-// messenger's goroutines to end. Links closed this way are not reported as
-// exited. Messages still queued are dropped.
+// Close stops the listener, closes every connection, cancels the
+// connection attempts under way and waits for the messenger's goroutines to
+// end. Links closed this way are not reported as exited. Messages still
+// queued are dropped.
 func (m *Messenger) Close() error {
 	m.mu.Lock()
 	if m.closed {

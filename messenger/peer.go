@@ -1,6 +1,7 @@
 package messenger
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,9 @@ type peer struct {
 
 	wake chan struct{} // capacity 1: something was queued
 	stop chan struct{} // closed by shutdown
+	// ctx is cancelled by shutdown: it ends a dial or handshake under way.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	connMu  sync.Mutex
 	conn    net.Conn
@@ -49,6 +53,7 @@ type peer struct {
 }
 
 func newPeer(m *Messenger, addr string, persistent bool) *peer {
+	ctx, cancel := context.WithCancel(context.Background())
 	return &peer{
 		m:          m,
 		addr:       addr,
@@ -56,6 +61,8 @@ func newPeer(m *Messenger, addr string, persistent bool) *peer {
 		linked:     make(map[upid.UPID]struct{}),
 		wake:       make(chan struct{}, 1),
 		stop:       make(chan struct{}),
+		ctx:        ctx,
+		cancel:     cancel,
 	}
 }
 
@@ -83,6 +90,7 @@ func (p *peer) shutdown() {
 	}
 	p.stopped = true
 	close(p.stop)
+	p.cancel()
 	if p.conn != nil {
 		p.conn.Close()
 	}
@@ -101,7 +109,8 @@ func (p *peer) adopt(c net.Conn) bool {
 
 func (p *peer) run() {
 	defer p.m.wg.Done()
-	conn, err := p.m.dial(p.addr)
+	defer p.cancel()
+	conn, err := p.m.dial(p.ctx, p.addr)
 	if err != nil {
 		p.m.peerEnded(p, fmt.Errorf("connect to %s: %w", p.addr, err))
 		return

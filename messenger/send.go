@@ -1,8 +1,10 @@
 package messenger
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/mesos-shim/executor/logging"
 
@@ -152,14 +154,20 @@ func (m *Messenger) peerEnded(p *peer, cause error) {
 	}
 }
 
-// dialPlain opens a TCP connection to addr (see dial for TLS).
-func (m *Messenger) dialPlain(addr string) (net.Conn, error) {
+// dialPlain opens a TCP connection to addr (see dial for TLS). Cancelling
+// ctx ends the attempt, unless Config.Dial makes it.
+func (m *Messenger) dialPlain(ctx context.Context, addr string) (net.Conn, error) {
 	if m.cfg.Dial != nil {
 		return m.cfg.Dial("tcp", addr)
 	}
-	timeout := m.cfg.DialTimeout
-	if timeout == 0 {
-		timeout = DefaultDialTimeout
+	d := net.Dialer{Timeout: m.dialTimeout()}
+	return d.DialContext(ctx, "tcp", addr)
+}
+
+// dialTimeout bounds a connection attempt and, with TLS, its handshake.
+func (m *Messenger) dialTimeout() time.Duration {
+	if m.cfg.DialTimeout == 0 {
+		return DefaultDialTimeout
 	}
-	return net.DialTimeout("tcp", addr, timeout)
+	return m.cfg.DialTimeout
 }

@@ -123,20 +123,16 @@ func (m *Messenger) secureAccepted(c net.Conn) (net.Conn, error) {
 
 // dial opens a connection to addr, over TLS when ClientTLS is set. If
 // the handshake fails and AcceptPlaintext (downgrade) is set, it connects
-// once more in plaintext.
-func (m *Messenger) dial(addr string) (net.Conn, error) {
-	raw, err := m.dialPlain(addr)
+// once more in plaintext. Cancelling ctx ends the attempt.
+func (m *Messenger) dial(ctx context.Context, addr string) (net.Conn, error) {
+	raw, err := m.dialPlain(ctx, addr)
 	if err != nil || m.cfg.ClientTLS == nil {
 		return raw, err
 	}
 	host, _, _ := net.SplitHostPort(addr)
-	timeout := m.cfg.DialTimeout
-	if timeout == 0 {
-		timeout = DefaultDialTimeout
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	hctx, cancel := context.WithTimeout(ctx, m.dialTimeout())
 	defer cancel()
-	tc, herr := tlsopt.Client(ctx, raw, tlsopt.ForHost(m.cfg.ClientTLS, host))
+	tc, herr := tlsopt.Client(hctx, raw, tlsopt.ForHost(m.cfg.ClientTLS, host))
 	if herr == nil {
 		return tc, nil
 	}
@@ -145,5 +141,5 @@ func (m *Messenger) dial(addr string) (net.Conn, error) {
 		return nil, fmt.Errorf("TLS handshake: %w", herr)
 	}
 	logging.Warningf("messenger: %s: TLS handshake with %s failed (%v); retrying in plaintext (downgrade)", m.self, addr, herr)
-	return m.dialPlain(addr)
+	return m.dialPlain(ctx, addr)
 }
