@@ -127,6 +127,10 @@ func runHostile(t *testing.T, logs logCapture, c hostileCase) string {
 	_, err = agent.WaitUpdate(ctx, "t1", mesos.TASK_RUNNING)
 	require.NoError(t, err)
 	require.NoError(t, agent.WaitAllAcknowledged(ctx))
+	// The agent has sent the acknowledgement; the executor must have it
+	// too, or a case that cuts the v1 stream makes the subscription carry
+	// t1's update again, and the agent acknowledge it twice.
+	require.NoError(t, h.drv.AwaitAcknowledgements(ctx))
 
 	// An update still unacknowledged when the bad input arrives.
 	agent.SetAckDelay(150 * time.Millisecond)
