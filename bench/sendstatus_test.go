@@ -50,7 +50,7 @@ func benchSend(b *testing.B, p driver.Protocol) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// A 1.5+ agent shuts down an executor that registers with no task.
+	// A 1.0+ agent shuts down an executor that registers with no task.
 	if err := a.Launch(mesos.TaskInfo{Name: "t", TaskID: mesos.TaskID{Value: "t"}, AgentID: mesos.AgentID{Value: agentsim.DefaultAgentID}}); err != nil {
 		b.Fatal(err)
 	}

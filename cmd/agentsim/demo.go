@@ -81,7 +81,7 @@ func demoScript(ctx context.Context, a *agentsim.Agent, executor string) error {
 			return err
 		}}
 	}
-	// A real agent launches an executor for a task, and since 1.5 shuts
+	// A real agent launches an executor for a task, and since 1.0 shuts
 	// down one that registers with nothing to run: task 1 is queued first.
 	return runSteps([]step{
 		{"launch task 1", func() error { return a.Launch(agentsim.CommandTask(sleeper, "sleep 30")) }},

@@ -73,7 +73,7 @@ func (a *Agent) refuseRegisterLocked(m *mesosproto.RegisterExecutorMessage) (rea
 	case a.exec.state != Registering || a.exec.recovering:
 		return "executor is " + a.exec.state.String() + ", not REGISTERING", false
 	case a.cfg.Profile.ShutdownTasklessExecutor && !a.exec.sentTask && len(a.queue) == 0:
-		return "executor has no task to run (1.5+)", true
+		return "executor has no task to run (1.0+)", true
 	}
 	return "", false
 }

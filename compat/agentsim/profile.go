@@ -86,14 +86,21 @@ type Profile struct {
 	// KillPolicy: KillTaskMessage.kill_policy and the v1 KILL event's
 	// kill_policy exist since 1.0 (messages.proto, executor.proto).
 	KillPolicy bool
-	// ShutdownTasklessExecutor: since 1.5 an executor that registers or
-	// subscribes with no task queued and was never sent one is shut down
-	// instead: ShutdownExecutor without Registered, or SHUTDOWN without
-	// SUBSCRIBED (Slave::registerExecutor, Slave::subscribe and
-	// everSentTask, from the 1.5.1 tag). From 1.0 (legacy) and 1.1 (v1) to
-	// 1.5.0 the agent did so whenever nothing was queued, a re-SUBSCRIBE of
-	// a running executor included; the earlier profiles leave that out.
+	// ShutdownTasklessExecutor: an executor that registers on the legacy
+	// wire with no task queued is shut down instead: ShutdownExecutor
+	// without Registered (Slave::registerExecutor, from the 0.28.2 and
+	// 1.0.0 tags; not in 0.28.0, which Mesos028 stands for). A first
+	// registration never comes after a task was sent, so the everSentTask
+	// form of the rule (1.5.1) changes nothing on this wire.
 	ShutdownTasklessExecutor bool
+	// ShutdownTasklessSubscriber: the same for a v1 SUBSCRIBE with no task
+	// or task group queued, from an executor never sent one: SHUTDOWN
+	// without SUBSCRIBED (Slave::subscribe, from the 1.1.0 tag; the
+	// everSentTask condition from 1.5.1). From 1.1 to 1.5.0 the rule also
+	// caught the re-SUBSCRIBE of a running executor with nothing queued,
+	// and the agent then failed a CHECK if the executor had tasks
+	// running; that is not modelled.
+	ShutdownTasklessSubscriber bool
 
 	// V1 is what /api/v1/executor does: nothing before 0.25, a stub in
 	// 0.25-0.26, the executor API from 0.27 on (Http::executor at those
@@ -189,9 +196,10 @@ var Mesos028 = Mesos027.then("0.28", "Mesos 0.28: as 0.27, event numbers as toda
 // Mesos10 is an agent of 1.0: v1 stable (UNKNOWN calls get 501, UPDATE
 // uuids are validated), kill policies on both wires, and the full 1.0
 // environment with MESOS_SUBSCRIPTION_BACKOFF_MAX fixed at 2secs.
-var Mesos10 = Mesos028.then("1.0", "Mesos 1.0: links, kill policy, v1 stable", func(p *Profile) {
+var Mesos10 = Mesos028.then("1.0", "Mesos 1.0: links, kill policy, v1 stable, shuts down taskless registrations", func(p *Profile) {
 	p.EnvHTTPCommandExecutor, p.KillPolicy = true, true
 	p.V1UnknownCallType, p.V1ValidatesUUID = true, true
+	p.ShutdownTasklessExecutor = true
 })
 
 // Mesos1x is the name this package gave Mesos10 when one profile stood for
@@ -202,8 +210,8 @@ var Mesos1x = Mesos10
 
 // Mesos11 is an agent of 1.1 or 1.2: as Mesos10, with task groups and
 // SUBSCRIBED.container_id.
-var Mesos11 = Mesos10.then("1.1", "Mesos 1.1-1.2: as 1.0, LAUNCH_GROUP, SUBSCRIBED.container_id",
-	func(p *Profile) { p.V1ContainerID, p.TaskGroups = true, true })
+var Mesos11 = Mesos10.then("1.1", "Mesos 1.1-1.2: as 1.0, LAUNCH_GROUP, SUBSCRIBED.container_id, shuts down taskless subscribers",
+	func(p *Profile) { p.V1ContainerID, p.TaskGroups, p.ShutdownTasklessSubscriber = true, true, true })
 
 // Mesos13 is an agent of 1.3.0 run with executor authentication: as
 // Mesos11, plus MESOS_EXECUTOR_AUTHENTICATION_TOKEN, and 401 for any v1
@@ -216,21 +224,22 @@ var Mesos13 = Mesos11.then("1.3", "Mesos 1.3.0 with --authenticate_http_executor
 var Mesos14 = Mesos11.then("1.4", "Mesos 1.4: links, backoff max = reregistration timeout, v1 as 1.1",
 	func(p *Profile) { p.BackoffMaxIsReregistrationTimeout = true })
 
-// Mesos15 is an agent of 1.5 to 1.7: as Mesos14, shutting down an executor
-// that registers or subscribes with nothing to run (see
-// Profile.ShutdownTasklessExecutor).
-var Mesos15 = Mesos14.then("1.5", "Mesos 1.5-1.7: as 1.4, shuts down taskless executors",
-	func(p *Profile) { p.ShutdownTasklessExecutor = true })
+// Mesos15 is an agent of 1.5 to 1.7: as Mesos14 in what is modelled. 1.5.1
+// narrowed the shutdown of taskless subscribers to executors never sent a
+// task (see Profile.ShutdownTasklessSubscriber), which the model applies
+// to every profile.
+var Mesos15 = Mesos14.then("1.5", "Mesos 1.5-1.7: as 1.4",
+	func(*Profile) {})
 
 // Mesos18 is an agent of 1.8 to 1.11: as Mesos15, with HEARTBEAT calls and
 // events.
-var Mesos18 = Mesos15.then("1.8", "Mesos 1.8-1.11: as 1.4, shuts down taskless executors, HEARTBEAT",
+var Mesos18 = Mesos15.then("1.8", "Mesos 1.8-1.11: as 1.4, HEARTBEAT",
 	func(p *Profile) { p.Heartbeats = true })
 
 // Mesos112 is the 1.12.0-dev agent of the captures
 // (testdata/captures/mesos-1.12-dev): as
 // Mesos18, writing "Host: <ip:port>".
-var Mesos112 = Mesos18.then("1.12", "Mesos 1.12.0-dev (captured): Host header, links, shuts down taskless executors, HEARTBEAT",
+var Mesos112 = Mesos18.then("1.12", "Mesos 1.12.0-dev (captured): Host header, links, HEARTBEAT",
 	func(p *Profile) { p.Framing = messenger.FramingHTTP11Host })
 
 // then is p as the generation that followed it: named name, described by

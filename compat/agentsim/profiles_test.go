@@ -17,14 +17,16 @@ func TestLaunchGroupNeedsAnAgentWithTaskGroups(t *testing.T) {
 	require.ErrorContains(t, err, "no task groups")
 }
 
-// 0.24 stops setting RunTaskMessage.framework_id; 1.5 starts shutting down
-// taskless executors (see Profile.RunTaskFrameworkID and
-// Profile.ShutdownTasklessExecutor).
+// 0.24 stops setting RunTaskMessage.framework_id; 1.0 starts shutting down
+// executors that register with no task, 1.1 those that subscribe with none
+// (see Profile.RunTaskFrameworkID and Profile.ShutdownTasklessExecutor).
 func TestProfilesBetweenTheirNeighbours(t *testing.T) {
 	require.True(t, Mesos022.RunTaskFrameworkID)
 	require.False(t, Mesos024.RunTaskFrameworkID)
-	require.False(t, Mesos14.ShutdownTasklessExecutor)
-	require.True(t, Mesos15.ShutdownTasklessExecutor)
+	require.False(t, Mesos028.ShutdownTasklessExecutor)
+	require.True(t, Mesos10.ShutdownTasklessExecutor)
+	require.False(t, Mesos10.ShutdownTasklessSubscriber)
+	require.True(t, Mesos11.ShutdownTasklessSubscriber)
 	require.False(t, Mesos15.Heartbeats)
 	require.True(t, Mesos18.Heartbeats)
 }

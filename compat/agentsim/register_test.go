@@ -73,14 +73,16 @@ func TestRegistrationFromUnknownExecutorIsAnsweredWithShutdown(t *testing.T) {
 	require.Equal(t, Registering, a.State())
 }
 
-// Since 1.5 an executor with nothing to run is shut down when it registers.
+// Since 1.0 (and 0.28.2) an executor with nothing to run is shut down when
+// it registers.
 func TestTasklessRegistration(t *testing.T) {
 	for _, tc := range []struct {
 		profile Profile
 		want    proto.Message
 		state   ExecutorState
 	}{
-		{Mesos14, &mesosproto.ExecutorRegisteredMessage{}, Running},
+		{Mesos028, &mesosproto.ExecutorRegisteredMessage{}, Running},
+		{Mesos10, &mesosproto.ShutdownExecutorMessage{}, Terminating},
 		{Mesos112, &mesosproto.ShutdownExecutorMessage{}, Terminating},
 	} {
 		t.Run(tc.profile.Name, func(t *testing.T) {

@@ -89,7 +89,7 @@ type executorRecord struct {
 	pidFile upid.UPID
 	// stream is the current v1 subscription, nil if none.
 	stream *stream
-	// sentTask says a task or group was ever sent (the 1.5 taskless rule).
+	// sentTask says a task or group was ever sent (the 1.5.1 taskless rule).
 	sentTask bool
 	// recovering says the record was recovered by a restart: a Reregister
 	// is expected instead of a Register.

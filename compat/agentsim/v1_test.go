@@ -111,6 +111,7 @@ func TestV1AcceptNegotiation(t *testing.T) {
 	} {
 		t.Run(tc.accept, func(t *testing.T) {
 			a := startAgent(t, AgentConfig{Profile: Mesos14})
+			require.NoError(t, a.Launch(CommandTask("t1", "true"))) // 1.1+ shuts down a taskless subscriber
 			f := newV1Executor(t, a, httpapi.Protobuf)
 			f.accept = tc.accept
 			resp, _ := f.subscribeRaw(f.subscribeCall())
@@ -127,18 +128,20 @@ func TestV1AcceptNegotiation(t *testing.T) {
 	}
 }
 
-// Since 1.5 an executor that subscribes with nothing to run is shut down:
+// Since 1.1 an executor that subscribes with nothing to run is shut down:
 // SHUTDOWN without SUBSCRIBED (Slave::subscribe).
 func TestV1TasklessSubscription(t *testing.T) {
-	a := startAgent(t, AgentConfig{Profile: Mesos18})
-	s := newV1Executor(t, a, httpapi.Protobuf).subscribe()
-	s.expect(executor.Event_SHUTDOWN)
-	require.Equal(t, Terminating, a.State())
-	require.Empty(t, a.Wire(), "no SUBSCRIBED: the executor never chose a wire")
+	for _, p := range []Profile{Mesos11, Mesos18} {
+		a := startAgent(t, AgentConfig{Profile: p})
+		s := newV1Executor(t, a, httpapi.Protobuf).subscribe()
+		s.expect(executor.Event_SHUTDOWN)
+		require.Equal(t, Terminating, a.State(), p.Name)
+		require.Empty(t, a.Wire(), "no SUBSCRIBED: the executor never chose a wire")
+	}
 
-	a14 := startAgent(t, AgentConfig{Profile: Mesos14})
-	newV1Executor(t, a14, httpapi.Protobuf).subscribe().expect(executor.Event_SUBSCRIBED)
-	require.Equal(t, Running, a14.State())
+	a10 := startAgent(t, AgentConfig{Profile: Mesos10})
+	newV1Executor(t, a10, httpapi.Protobuf).subscribe().expect(executor.Event_SUBSCRIBED)
+	require.Equal(t, Running, a10.State())
 }
 
 // A SUBSCRIBE from a terminating executor gets 200, SHUTDOWN, and the end

@@ -147,9 +147,9 @@ func (a *Agent) subscribeLocked(c *executor.Call, out httpapi.Codec) v1Answer {
 		return v1Answer{stream: st}
 	}
 	a.becomeHTTPExecutorLocked(st)
-	if a.cfg.Profile.ShutdownTasklessExecutor && !a.exec.sentTask && len(a.queue) == 0 {
+	if a.cfg.Profile.ShutdownTasklessSubscriber && !a.exec.sentTask && len(a.queue) == 0 {
 		a.trace.add(Entry{Dir: AtAgent, Wire: WireV1, Name: EventRefused,
-			Detail: "executor has no task to run (1.5+): SHUTDOWN without SUBSCRIBED"})
+			Detail: "executor has no task to run (1.1+): SHUTDOWN without SUBSCRIBED"})
 		a.shutdownLocked()
 		return v1Answer{stream: st}
 	}

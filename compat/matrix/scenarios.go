@@ -124,7 +124,7 @@ func (r *run) waitExit() step {
 }
 
 // start queues tasks as a real agent does (it launches an executor for a
-// task; since 1.5 it shuts down one that registers with nothing to run),
+// task; since 1.0 it shuts down one that registers with nothing to run),
 // starts the executor and waits for its registration.
 func (r *run) start(tasks ...step) []step {
 	return append(tasks, r.startExecutor(), r.waitRegistered())

@@ -18,7 +18,7 @@
 //
 //  1. exec → registered: LaunchExecutor (the ExecutorLaunched entry, just
 //     after fork/exec) to the agent receiving RegisterExecutorMessage or
-//     SUBSCRIBE. A 1.5+ agent shuts down an executor with no task, so one
+//     SUBSCRIBE. A 1.0+ agent shuts down an executor with no task, so one
 //     task ("warm": just TASK_FINISHED) is queued before the launch; once it
 //     is acknowledged, VmRSS of the executor process ("RSS registered")
 //     and its private part, RssAnon.
@@ -259,7 +259,7 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 		return res, err
 	}
 	defer a.Close()
-	// A 1.5+ agent shuts down an executor that registers with no task to
+	// A 1.0+ agent shuts down an executor that registers with no task to
 	// run: a first task (no updates but its TASK_FINISHED) is queued.
 	if err := a.Launch(task("warm", 0)); err != nil {
 		return res, err
