@@ -57,7 +57,14 @@ func newNegotiatedWire(d *Driver, cfg Config) (wire, error) {
 	if !ch.fallback {
 		return newHTTPWire(cfg, d.postGen, v1Hooks{})
 	}
+	return newNegotiator(d, cfg)
+}
+
+// newNegotiator opens the v1 wire, watched by a negotiator that may fall
+// back to the legacy wire.
+func newNegotiator(d *Driver, cfg Config) (*negotiator, error) {
 	n := &negotiator{d: d, cfg: cfg}
+	n.legacy = func() (wire, error) { return newLegacyWire(cfg, d.post) }
 	v1, err := newHTTPWire(cfg, d.postGen, v1Hooks{subscribed: n.subscribed, failed: n.failed})
 	if err != nil {
 		return nil, err
@@ -78,6 +85,8 @@ type negotiator struct {
 	d   *Driver
 	cfg Config
 	v1  *httpWire
+	// legacy opens the legacy wire to fall back to.
+	legacy func() (wire, error)
 
 	mu        sync.Mutex
 	active    wire
@@ -158,12 +167,26 @@ func (n *negotiator) subscribed() {
 }
 
 // failed decides on a failed first subscription: fall back when the agent
-// has no working v1 endpoint; otherwise let the core retry or give up.
+// has no working v1 endpoint; otherwise let the core retry or give up. A
+// failure while a fallback is under way is the fallback's: the core
+// retrying on v1, or giving up, would race the legacy registration.
 func (n *negotiator) failed(f subscribeFailure) bool {
+	if n.fallingBackNow() {
+		logging.V(1).Infof("driver: v1 failed while falling back to the legacy wire (left to the fallback): %s", f.cause)
+		return true
+	}
 	if !f.noV1 {
 		return false
 	}
 	return n.fallBack("v1 failed before it ever worked (" + f.cause + ")")
+}
+
+// fallingBackNow reports whether a fallback has started and v1 has not
+// succeeded meanwhile.
+func (n *negotiator) fallingBackNow() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.fellBack && !n.succeeded
 }
 
 func (n *negotiator) timedOut() {
@@ -171,7 +194,9 @@ func (n *negotiator) timedOut() {
 }
 
 // fallBack switches to the legacy wire and registers there, once, and only
-// while no v1 subscription ever succeeded.
+// while no v1 subscription ever succeeded. A SUBSCRIBED that arrives while
+// the legacy wire opens wins: the agent has taken the executor on v1, and
+// would shut it down on a legacy registration (PROTOCOL.md §6).
 func (n *negotiator) fallBack(reason string) bool {
 	n.mu.Lock()
 	if n.succeeded || n.fellBack || n.closed || n.first == nil {
@@ -183,14 +208,16 @@ func (n *negotiator) fallBack(reason string) bool {
 	n.mu.Unlock()
 	defer n.fallingBack.Done()
 	logging.Warningf("driver: falling back to the legacy wire: %s", reason)
-	legacy, err := newLegacyWire(n.cfg, n.d.post)
+	legacy, err := n.legacy()
 	if err != nil {
 		n.d.post(core.Lost{Cause: "falling back to the legacy wire: " + err.Error()})
 		return true
 	}
-	n.mu.Lock()
-	n.active = legacy
-	n.mu.Unlock()
+	if !n.switchTo(legacy) {
+		logging.Infof("driver: v1 subscribed while the legacy wire opened: staying on v1")
+		legacy.close()
+		return false
+	}
 	n.v1.stop() // we may be on one of its goroutines; close waits for them later
 	n.d.post(core.WireChanged{Resubscribe: false})
 	if err := legacy.open(); err != nil {
@@ -199,5 +226,17 @@ func (n *negotiator) fallBack(reason string) bool {
 	if err := legacy.send(n.first); err != nil {
 		logging.Errorf("driver: registering on the legacy wire: %v", err)
 	}
+	return true
+}
+
+// switchTo makes legacy the active wire, unless v1 has succeeded since the
+// fallback started. From then on v1's inputs no longer count (live).
+func (n *negotiator) switchTo(legacy wire) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.succeeded {
+		return false
+	}
+	n.active = legacy
 	return true
 }
