@@ -61,11 +61,7 @@ func (a *slowV1Agent) serve(w http.ResponseWriter, r *http.Request) {
 	w.(http.Flusher).Flush()
 	select {
 	case <-a.release:
-		e, _ := httpapi.Protobuf.EncodeEvent(&executor.Event{Type: executor.Event_SUBSCRIBED, Subscribed: &executor.Event_Subscribed{
-			ExecutorInfo:  mesos.ExecutorInfo{ExecutorID: mesos.ExecutorID{Value: "ex"}},
-			FrameworkInfo: mesos.FrameworkInfo{User: "u", Name: "f", ID: &mesos.FrameworkID{Value: "fw"}},
-			AgentInfo:     mesos.AgentInfo{Hostname: "h", ID: &mesos.AgentID{Value: "ag"}}}})
-		w.Write(recordio.AppendRecord(nil, e))
+		w.Write(subscribedRecord())
 		w.(http.Flusher).Flush()
 	case <-a.end:
 		return
@@ -78,6 +74,15 @@ func (a *slowV1Agent) serve(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 	case <-a.done:
 	}
+}
+
+// subscribedRecord is a SUBSCRIBED event, encoded in protobuf and framed.
+func subscribedRecord() []byte {
+	e, _ := httpapi.Protobuf.EncodeEvent(&executor.Event{Type: executor.Event_SUBSCRIBED, Subscribed: &executor.Event_Subscribed{
+		ExecutorInfo:  mesos.ExecutorInfo{ExecutorID: mesos.ExecutorID{Value: "ex"}},
+		FrameworkInfo: mesos.FrameworkInfo{User: "u", Name: "f", ID: &mesos.FrameworkID{Value: "fw"}},
+		AgentInfo:     mesos.AgentInfo{Hostname: "h", ID: &mesos.AgentID{Value: "ag"}}}})
+	return recordio.AppendRecord(nil, e)
 }
 
 // heldLegacyWire is the legacy wire a fallback opens, held at its opening

@@ -307,18 +307,17 @@ func refusal(resp *httppipe.Stream) subscribeFailure {
 // read on, as the legacy wire drops a message that does not decode: its
 // record was well framed, a new subscription would not bring it back, and
 // ending the stream would cost an executor that does not checkpoint its
-// tasks. A stream whose framing is broken cannot be read on: it is ended
-// as silent (the agent is alive, only its stream unreadable), so that
-// even such an executor subscribes again.
+// tasks. A stream whose framing is broken (RecordIO's or HTTP's chunks)
+// cannot be read on: it is ended as silent (the agent is alive, only its
+// stream unreadable), so that even such an executor subscribes again.
 func (w *httpWire) readEvents(gen int, body io.Reader) subscribeFailure {
 	records := recordio.NewReader(body, recordio.WithMaxRecordBytes(w.maxEvent))
 	f := subscribeFailure{retry: true}
 	for {
 		rec, err := records.ReadRecord()
 		if err != nil {
-			var unreadable *recordio.FormatError
 			f.cause = "event stream ended: " + err.Error()
-			f.silent = f.everSawV1 && errors.As(err, &unreadable)
+			f.silent = f.everSawV1 && unreadable(err)
 			return f
 		}
 		e, err := w.codec.DecodeEvent(rec)
@@ -345,6 +344,15 @@ func (w *httpWire) readEvents(gen int, body io.Reader) subscribeFailure {
 		}
 		w.post(gen, core.Event{Event: e})
 	}
+}
+
+// unreadable reports whether err is broken framing of the event stream,
+// rather than its end: a bad RecordIO length line, or bad chunk framing
+// (a stream cut short is io.ErrUnexpectedEOF, not a ProtocolError).
+func unreadable(err error) bool {
+	var bad *recordio.FormatError
+	var badChunk *httppipe.ProtocolError
+	return errors.As(err, &bad) || errors.As(err, &badChunk) && badChunk.Err == nil
 }
 
 func isRefused(err error) bool {

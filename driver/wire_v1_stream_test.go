@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -109,6 +110,31 @@ func TestSubscriptionRefusals(t *testing.T) {
 	defer srv.Close()
 	f = newStreamWire(t, srv.Listener.Addr().String(), nil).readSubscription(context.Background(), 1, nil)
 	require.Equal(t, subscribeFailure{cause: "SUBSCRIBE answered 503 Service Unavailable: Agent has not finished recovery", retry: true}, f)
+}
+
+// A stream whose HTTP chunk framing breaks once subscribed cannot be read
+// on, as one whose RecordIO framing breaks: the agent is alive (it sent the
+// bytes), so the loss is silent, and an executor that does not checkpoint
+// subscribes again rather than shutting its tasks down.
+func TestBrokenChunkFramingIsAnUnreadableStream(t *testing.T) {
+	rec := subscribedRecord()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		c, bw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		fmt.Fprintf(bw, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\nzz\r\n",
+			httpapi.ContentTypeProtobuf, len(rec), rec)
+		bw.Flush()
+		io.Copy(io.Discard, c) // until the executor closes the stream
+	}))
+	defer srv.Close()
+	w := newStreamWire(t, srv.Listener.Addr().String(), nil)
+	f := w.readSubscription(context.Background(), 1, nil)
+	require.Contains(t, f.cause, `invalid chunk size line "zz"`)
+	require.True(t, f.everSawV1 && f.retry && f.silent, "%+v", f)
 }
 
 // Ending a subscription's context ends the read of its stream at once.
