@@ -65,7 +65,7 @@ func newNegotiatedWire(d *Driver, cfg Config) (wire, error) {
 func newNegotiator(d *Driver, cfg Config) (*negotiator, error) {
 	n := &negotiator{d: d, cfg: cfg}
 	n.legacy = func() (wire, error) { return newLegacyWire(cfg, d.post) }
-	v1, err := newHTTPWire(cfg, d.postGen, v1Hooks{subscribed: n.subscribed, failed: n.failed})
+	v1, err := newHTTPWire(cfg, d.postGen, v1Hooks{answered: n.answered, failed: n.failed})
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func newNegotiator(d *Driver, cfg Config) (*negotiator, error) {
 
 // negotiator runs the v1 wire until it works, and falls back to the legacy
 // wire if it fails before ever working: no v1 endpoint (404, before 0.25),
-// nothing listening there, or a stub endpoint that never sends SUBSCRIBED
+// nothing listening there, or a stub endpoint that never sends an event
 // (0.25, 0.26). It never switches once a subscription succeeded: an agent
 // cannot take an executor back on the other wire: Slave::registerExecutor
 // (Mesos's src/slave/slave.cpp) shuts down a running executor, and after a
@@ -92,7 +92,7 @@ type negotiator struct {
 	active    wire
 	first     *executor.Call // the first SUBSCRIBE, for the legacy wire
 	timer     *time.Timer
-	succeeded bool
+	succeeded bool // a v1 stream brought an event
 	fellBack  bool
 	closed    bool
 	// fallingBack counts fallbacks under way, which close waits for: one
@@ -156,8 +156,8 @@ func (n *negotiator) close() {
 	w.close()
 }
 
-// subscribed: the v1 wire works; stay on it for good.
-func (n *negotiator) subscribed() {
+// answered: the v1 wire works; stay on it for good.
+func (n *negotiator) answered() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.succeeded = true
@@ -182,7 +182,7 @@ func (n *negotiator) failed(f subscribeFailure) bool {
 }
 
 // fallingBackNow reports whether a fallback has started and v1 has not
-// succeeded meanwhile.
+// answered meanwhile.
 func (n *negotiator) fallingBackNow() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -190,13 +190,14 @@ func (n *negotiator) fallingBackNow() bool {
 }
 
 func (n *negotiator) timedOut() {
-	n.fallBack(fmt.Sprintf("no SUBSCRIBED within %v: a stub v1 endpoint (agents 0.25 and 0.26)", n.subscribeTimeout()))
+	n.fallBack(fmt.Sprintf("no event on the v1 stream within %v: a stub v1 endpoint (agents 0.25 and 0.26)", n.subscribeTimeout()))
 }
 
 // fallBack switches to the legacy wire and registers there, once, and only
-// while no v1 subscription ever succeeded. A SUBSCRIBED that arrives while
-// the legacy wire opens wins: the agent has taken the executor on v1, and
-// would shut it down on a legacy registration (PROTOCOL.md §6).
+// while no v1 stream ever brought an event. One that arrives while the
+// legacy wire opens wins: the agent has taken the executor on v1 (after a
+// SUBSCRIBED it would shut it down on a legacy registration, PROTOCOL.md
+// §6).
 func (n *negotiator) fallBack(reason string) bool {
 	n.mu.Lock()
 	if n.succeeded || n.fellBack || n.closed || n.first == nil {
@@ -214,7 +215,7 @@ func (n *negotiator) fallBack(reason string) bool {
 		return true
 	}
 	if !n.switchTo(legacy) {
-		logging.Infof("driver: v1 subscribed while the legacy wire opened: staying on v1")
+		logging.Infof("driver: the agent answered on v1 while the legacy wire opened: staying on v1")
 		legacy.close()
 		return false
 	}
@@ -229,7 +230,7 @@ func (n *negotiator) fallBack(reason string) bool {
 	return true
 }
 
-// switchTo makes legacy the active wire, unless v1 has succeeded since the
+// switchTo makes legacy the active wire, unless v1 has answered since the
 // fallback started. From then on v1's inputs no longer count (live).
 func (n *negotiator) switchTo(legacy wire) bool {
 	n.mu.Lock()

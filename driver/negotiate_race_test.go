@@ -27,13 +27,19 @@ type slowV1Agent struct {
 	subscribes chan struct{} // a SUBSCRIBE was received
 	count      atomic.Int32  // SUBSCRIBEs received
 	release    chan struct{} // closed: SUBSCRIBED goes out
+	first      []byte        // if set, sent at once (a framed event)
 	end        chan struct{} // closed: the stream ends
 	done       chan struct{}
 }
 
-func startSlowV1Agent(t *testing.T) *slowV1Agent {
+func startSlowV1Agent(t *testing.T, first ...*executor.Event) *slowV1Agent {
 	a := &slowV1Agent{subscribes: make(chan struct{}, 1), release: make(chan struct{}),
 		end: make(chan struct{}), done: make(chan struct{})}
+	for _, e := range first {
+		b, err := httpapi.Protobuf.EncodeEvent(e)
+		require.NoError(t, err)
+		a.first = recordio.AppendRecord(a.first, b)
+	}
 	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
 	t.Cleanup(func() {
 		close(a.done)
@@ -58,6 +64,7 @@ func (a *slowV1Agent) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", httpapi.ContentTypeProtobuf)
 	w.WriteHeader(http.StatusOK)
+	w.Write(a.first)
 	w.(http.Flusher).Flush()
 	select {
 	case <-a.release:
@@ -113,15 +120,25 @@ func (w *heldLegacyWire) name() string                { return "v0" }
 func (w *heldLegacyWire) live(int) bool               { return true }
 
 // startNegotiating starts a driver that may fall back from v1 to the
-// legacy wire, the v1 endpoint at a, the legacy wire lw.
+// legacy wire, the v1 endpoint at a, the legacy wire lw, and waits for the
+// fallback to start.
 func startNegotiating(t *testing.T, a *slowV1Agent, lw *heldLegacyWire, rec *recorder) *Driver {
+	d, _ := startNegotiator(t, a, lw, rec, 50*time.Millisecond)
+	await(t, lw.opening, "the fallback (no event within SubscribeTimeout)")
+	return d
+}
+
+// startNegotiator starts a driver that may fall back from v1 to the legacy
+// wire after subscribeTimeout, the v1 endpoint at a, the legacy wire lw,
+// and waits for its first SUBSCRIBE.
+func startNegotiator(t *testing.T, a *slowV1Agent, lw *heldLegacyWire, rec *recorder, subscribeTimeout time.Duration) (*Driver, *negotiator) {
 	pid, err := upid.Parse("slave(1)@127.0.0.1:5051")
 	require.NoError(t, err)
 	cfg := Config{FrameworkID: "fw", ExecutorID: "ex", AgentID: "ag", AgentPID: pid,
 		AgentEndpoint: a.endpoint(), HTTPCommandExecutor: "0", AgentSetGracePeriod: true,
 		Directory: "/tmp", Sandbox: "/tmp", Checkpoint: true, RecoveryTimeout: time.Minute,
 		ShutdownGracePeriod: time.Minute, SubscriptionBackoffMax: 2 * time.Millisecond,
-		SubscribeTimeout: 20 * time.Millisecond, KeepProcessGroup: true, Getenv: mapEnv(nil)}
+		SubscribeTimeout: subscribeTimeout, KeepProcessGroup: true, Getenv: mapEnv(nil)}
 	d, err := New(rec.executor(), cfg)
 	require.NoError(t, err)
 	require.True(t, d.choice.fallback)
@@ -140,8 +157,7 @@ func startNegotiating(t *testing.T, a *slowV1Agent, lw *heldLegacyWire, rec *rec
 		d.Stop()
 	})
 	await(t, a.subscribes, "the first SUBSCRIBE")
-	await(t, lw.opening, "the fallback (no SUBSCRIBED within SubscribeTimeout)")
-	return d
+	return d, n
 }
 
 // await waits for ch to deliver or close.
@@ -200,4 +216,19 @@ func TestAV1FailureDuringTheFallbackIsLeftToIt(t *testing.T) {
 	}
 	require.Equal(t, ProtocolV0, d.Protocol())
 	require.Equal(t, int32(1), a.count.Load(), "no second SUBSCRIBE on v1")
+}
+
+// An agent that answers SUBSCRIBE with SHUTDOWN and no SUBSCRIBED (1.5+:
+// an executor with nothing to run) has a working v1 endpoint, which a stub
+// never shows: the executor, shutting down, must not then fall back and
+// register on the legacy wire once SubscribeTimeout has passed.
+func TestAShutdownWithoutSubscribedEndsTheNegotiation(t *testing.T) {
+	a := startSlowV1Agent(t, &executor.Event{Type: executor.Event_SHUTDOWN})
+	lw := newHeldLegacyWire()
+	close(lw.release)
+	rec := newRecorder()
+	_, n := startNegotiator(t, a, lw, rec, time.Minute) // the test asks the fallback itself
+	require.Equal(t, "Shutdown", rec.next(t))
+	require.False(t, n.fallBack("the test's"), "the negotiation is over")
+	require.Empty(t, lw.sent)
 }

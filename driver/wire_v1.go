@@ -46,7 +46,10 @@ type subscribeFailure struct {
 
 // v1Hooks lets negotiation watch the v1 wire. Both may be nil.
 type v1Hooks struct {
-	subscribed func()
+	// answered: an event came on a subscription's stream, so the v1
+	// endpoint works (a stub sends none). It is SUBSCRIBED but for an
+	// executor the agent shuts down at once (SHUTDOWN alone, 1.5+).
+	answered func()
 	// failed returns true when it handled the failure (by falling back);
 	// otherwise the failure reaches the core as a Lost input.
 	failed func(subscribeFailure) bool
@@ -313,6 +316,7 @@ func refusal(resp *httppipe.Stream) subscribeFailure {
 func (w *httpWire) readEvents(gen int, body io.Reader) subscribeFailure {
 	records := recordio.NewReader(body, recordio.WithMaxRecordBytes(w.maxEvent))
 	f := subscribeFailure{retry: true}
+	heard := false
 	for {
 		rec, err := records.ReadRecord()
 		if err != nil {
@@ -330,12 +334,13 @@ func (w *httpWire) readEvents(gen int, body io.Reader) subscribeFailure {
 			f.cause = "undecodable event: " + err.Error()
 			return f
 		}
+		if !heard && w.hooks.answered != nil {
+			w.hooks.answered()
+		}
+		heard = true
 		switch {
 		case e.Type == executor.Event_SUBSCRIBED && !f.everSawV1:
 			f.everSawV1 = true
-			if w.hooks.subscribed != nil {
-				w.hooks.subscribed()
-			}
 			w.setSubscribed(gen, true)
 		case e.Type == executor.Event_HEARTBEAT:
 			w.heartbeatSeen()
