@@ -195,9 +195,8 @@ func (n *negotiator) timedOut() {
 
 // fallBack switches to the legacy wire and registers there, once, and only
 // while no v1 stream ever brought an event. One that arrives while the
-// legacy wire opens wins: the agent has taken the executor on v1 (after a
-// SUBSCRIBED it would shut it down on a legacy registration, PROTOCOL.md
-// §6).
+// legacy wire opens wins: the agent has taken the executor on v1, and
+// would shut it down on a legacy registration (Slave::registerExecutor).
 func (n *negotiator) fallBack(reason string) bool {
 	n.mu.Lock()
 	if n.succeeded || n.fellBack || n.closed || n.first == nil {
