@@ -192,6 +192,7 @@ func (c *Core) end(out *Output) {
 	c.state = StateEnded
 	out.TerminateAt = c.graceDeadline
 	c.recoveryDeadline, c.graceDeadline, c.resubscribeAt = time.Time{}, time.Time{}, time.Time{}
+	c.earlyKills = nil // no callback follows the end
 	out.Connection = Close
 }
 
