@@ -104,10 +104,12 @@ type Config struct {
 	// period, as agents do from 0.28 on.
 	AgentSetGracePeriod bool
 	// SubscribeTimeout bounds the wait for SUBSCRIBED after a v1
-	// SUBSCRIBE. On the first subscription of a negotiated wire, the driver
-	// then falls back to the legacy wire (0.25 and 0.26 agents have a stub
-	// endpoint that never answers); on any other, it drops the silent
-	// connection and subscribes again on a fresh one. Zero: 10 s.
+	// SUBSCRIBE; past it the driver drops the silent connection and
+	// subscribes again on a fresh one. On a negotiated wire (ProtocolAuto
+	// on a 1.0+ agent) that has never brought SUBSCRIBED, it bounds instead
+	// the wait, from the first SUBSCRIBE, for any event (an agent with
+	// nothing for the executor to run answers with SHUTDOWN alone); past
+	// it the driver falls back to the legacy wire. Zero: 10 s.
 	SubscribeTimeout time.Duration
 	// CallTimeout bounds how long the v1 wire waits for the agent to
 	// answer while calls are outstanding on its calls connection (and for
