@@ -15,7 +15,9 @@ import (
 //     may call Stop, Abort and every other ExecutorDriver method except Join
 //     and Run, which wait for the callbacks to return.
 //   - Registered comes before every other callback. Nothing is delivered
-//     before it, except Error and Shutdown when registration fails.
+//     before it, except Error, and Shutdown when registration fails or the
+//     agent answers it with a shutdown (as agents from 1.0 answer an
+//     executor that has no task to run).
 //   - After a lost connection to the agent, Disconnected is called exactly
 //     once; then either Reregistered (the agent came back) or Shutdown (it did
 //     not, or checkpointing is off and the connection closed: on v1 an agent
@@ -34,7 +36,10 @@ type Executor interface {
 	// the driver waits up to the recovery timeout for the agent to return.
 	Disconnected(d ExecutorDriver)
 	// LaunchTask asks the executor to start a task. It should answer with
-	// status updates, e.g. TASK_RUNNING then a terminal state.
+	// status updates, e.g. TASK_RUNNING then a terminal state. A task id
+	// is in use until the agent has acknowledged its terminal update: a
+	// launch, or a task group, naming a task id in use is dropped with a
+	// log line, as is a launch that comes while the agent is away.
 	LaunchTask(d ExecutorDriver, task *mesos.TaskInfo)
 	// LaunchTaskGroup asks the executor to start every task of a group.
 	LaunchTaskGroup(d ExecutorDriver, group *mesos.TaskGroupInfo)
