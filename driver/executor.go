@@ -87,17 +87,22 @@ type ExecutorDriver interface {
 	Run() (mesos.Status, error)
 	// SendStatusUpdate sends a task's status to the agent, which forwards
 	// it to the scheduler reliably. The driver keeps the update until the
-	// agent acknowledges it and resends it after an agent restart. Updates of
-	// one task are delivered in the order they were sent. TASK_STAGING is
-	// refused, and so is a check_status a v1 agent refuses (a type other
-	// than COMMAND, HTTP or TCP, or without the status of that type), on
-	// either wire. At most 1,024 updates are on the wire unacknowledged
-	// at a time; later ones wait in the driver, encoded once, and go out
-	// as acknowledgements come. When Config.MaxUnacknowledgedUpdates
-	// updates are awaiting their acknowledgement, it blocks until one
-	// arrives (back-pressure).
+	// agent acknowledges it and resends it after an agent restart. An
+	// update made while no agent has the executor (before the registration
+	// reply, or while the agent is away) waits in the driver and goes out
+	// once the agent takes the executor (back) or asks it to shut down.
+	// Updates of one task are delivered in the order they were sent.
+	// TASK_STAGING is refused with an error, and so is a check_status a
+	// v1 agent refuses (a type other than COMMAND, HTTP or TCP, or without
+	// the status of that type), on either wire. At most 1,024 updates are
+	// on the wire unacknowledged at a time; later ones wait in the driver,
+	// encoded once, and go out as acknowledgements come. When
+	// Config.MaxUnacknowledgedUpdates updates are awaiting their
+	// acknowledgement, it blocks until one arrives (back-pressure).
 	SendStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error)
-	// SendFrameworkMessage sends data to the scheduler, best effort.
+	// SendFrameworkMessage sends data to the scheduler, best effort. It
+	// returns an error while the agent is away (the executor disconnected
+	// or reregistering).
 	SendFrameworkMessage(data []byte) (mesos.Status, error)
 	// AwaitAcknowledgements blocks until the agent has acknowledged every
 	// status update sent so far (nil), or returns an error when ctx is done,
