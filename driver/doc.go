@@ -38,12 +38,15 @@
 //	                                       even if Stop was called, unless the process has exited
 //
 // Status updates are stamped (uuid, ids, timestamp, source), kept until the
-// agent acknowledges them, and resent to a restarted agent. Outside that
-// recovery an update goes again only on v1, when the agent answered "retry"
-// (503, while it recovers) or the calls connection broke before the answer
-// came and the event stream has not acknowledged it; the agent recognises
-// the uuid of one it handled and forwards it once. AwaitAcknowledgements
-// lets an executor exit only once its terminal updates are safe.
+// agent acknowledges them, and resent to a restarted agent. One made while
+// no agent has the executor (before the registration reply, or while the
+// agent is away) waits in the driver until the agent takes the executor
+// (back) or asks it to shut down. Outside that recovery an update goes
+// again only on v1, when the agent answered "retry" (503, while it
+// recovers) or the calls connection broke before the answer came and the
+// event stream has not acknowledged it; the agent recognises the uuid of
+// one it handled and forwards it once. AwaitAcknowledgements lets an
+// executor exit only once its terminal updates are safe.
 //
 // # Callback guarantees
 //
