@@ -218,7 +218,7 @@ func TestAV1FailureDuringTheFallbackIsLeftToIt(t *testing.T) {
 	require.Equal(t, int32(1), a.count.Load(), "no second SUBSCRIBE on v1")
 }
 
-// An agent that answers SUBSCRIBE with SHUTDOWN and no SUBSCRIBED (1.5+:
+// An agent that answers SUBSCRIBE with SHUTDOWN and no SUBSCRIBED (1.1+:
 // an executor with nothing to run) has a working v1 endpoint, which a stub
 // never shows: the executor, shutting down, must not then fall back and
 // register on the legacy wire once SubscribeTimeout has passed.

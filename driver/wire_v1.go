@@ -48,7 +48,7 @@ type subscribeFailure struct {
 type v1Hooks struct {
 	// answered: an event came on a subscription's stream, so the v1
 	// endpoint works (a stub sends none). It is SUBSCRIBED but for an
-	// executor the agent shuts down at once (SHUTDOWN alone, 1.5+).
+	// executor the agent shuts down at once (SHUTDOWN alone, 1.1+).
 	answered func()
 	// failed returns true when it handled the failure (by falling back);
 	// otherwise the failure reaches the core as a Lost input.
