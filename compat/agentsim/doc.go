@@ -68,7 +68,11 @@
 // RUNNING executor gets 200, a chunked RecordIO stream in the encoding
 // Accept chose, one record per chunk: SUBSCRIBED and the queued LAUNCH or
 // LAUNCH_GROUP events; a previous subscription is closed and the SUBSCRIBE's
-// unacknowledged updates are replayed. A status update is checked (uuid,
+// unacknowledged updates are replayed. An executor that registers, or
+// subscribes, with no task queued and none sent before is shut down instead,
+// from 1.0 on the legacy wire and from 1.1 on v1, where the stream carries
+// SHUTDOWN alone (Profile.ShutdownTasklessExecutor,
+// Profile.ShutdownTasklessSubscriber). A status update is checked (uuid,
 // agent id, framework, no TASK_STAGING), recorded and acknowledged after
 // AckDelay: on the legacy wire to StatusUpdateMessage.pid, not to the
 // sender; on v1 as ACKNOWLEDGED on the stream, the UPDATE having been
@@ -76,12 +80,15 @@
 // Http::executor (401 without the token on 1.3, 503 while recovering, 405,
 // 400, 415, 406, 403 before SUBSCRIBE, 501 for UNKNOWN on 1.0+). A
 // reregistration, or a re-SUBSCRIBE, after a checkpointed Restart is
-// expected within ReregistrationTimeout; the agent stays RECOVERING for that
-// whole window, answering v1 UPDATE and MESSAGE with 503 "Agent has not
-// finished recovery" (as in the captures). Framework messages are kept
-// unless the agent is recovering. The loss of the executor's connection is
-// only recorded: a real agent learns of an executor's death by reaping it,
-// as this one does for the process LaunchExecutor started.
+// expected within ReregistrationTimeout (with ReregistrationRetryInterval,
+// the ReconnectExecutorMessage is repeated until the executor reregisters,
+// and a reregistration from a running executor is ignored rather than shut
+// down); the agent stays RECOVERING for that whole window, answering v1
+// UPDATE and MESSAGE with 503 "Agent has not finished recovery" (as in the
+// captures). Framework messages are kept unless the agent is recovering. The
+// loss of the executor's connection is only recorded: a real agent learns of
+// an executor's death by reaping it, as this one does for the process
+// LaunchExecutor started.
 //
 // Crash stops the agent without a restart (a v1 stream ends with a FIN, no
 // last chunk); Restart crashes it and starts a new one on the same port,
@@ -103,8 +110,10 @@
 // TASK_DROPPED/TASK_LOST for tasks a reregistering executor does not list,
 // pre-1.4 libprocess not answering libprocess senders (the messenger always
 // answers 202), JWT claims (the token is an opaque string compared as a
-// whole), HTTPS, domain sockets, and a call whose protobuf leaves the type
-// out (read as UNKNOWN: 501 rather than 400 on 1.0+).
+// whole), HTTPS, domain sockets, a call whose protobuf leaves the type
+// out (read as UNKNOWN: 501 rather than 400 on 1.0+), and the check of an
+// UPDATE's check_status (validateCheckStatusInfo: a real agent answers 400;
+// this driver refuses such an update before it is sent).
 //
 // # Waiting
 //
