@@ -52,9 +52,11 @@
 //
 // Callbacks run one at a time, in the order the events happened, on one
 // goroutine of the driver's that holds no lock and does no I/O. Registered
-// comes first. Disconnected fires once per loss of the agent. A callback
-// that panics, or calls runtime.Goexit (t.FailNow or a failed require in a
-// test's executor), is reported through Error and aborts the driver. A
-// callback that blocks holds back later callbacks but not the wire:
-// messages and acknowledgements keep being received.
+// comes first, unless the registration fails or the agent answers it with
+// a shutdown: then Shutdown, or Error, comes without it. Disconnected fires
+// once per loss of the agent. A callback that panics, or calls
+// runtime.Goexit (t.FailNow or a failed require in a test's executor), is
+// reported through Error and aborts the driver. A callback that blocks
+// holds back later callbacks but not the wire: messages and
+// acknowledgements keep being received.
 package driver
