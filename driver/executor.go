@@ -45,6 +45,9 @@ type Executor interface {
 	LaunchTaskGroup(d ExecutorDriver, group *mesos.TaskGroupInfo)
 	// KillTask asks the executor to kill a task and send a terminal update
 	// (TASK_KILLED). Implement KillPolicyReceiver to get the kill policy.
+	// A kill that comes before its task's launch is delivered right after
+	// the launch; one whose launch does not come within a second is
+	// delivered then, for a task this executor was never given.
 	KillTask(d ExecutorDriver, taskID *mesos.TaskID)
 	// FrameworkMessage delivers data sent by the scheduler. Delivery is not
 	// guaranteed by Mesos.
