@@ -46,7 +46,8 @@ type AgentConfig struct {
 	// executor must reregister, or be destroyed.
 	ReregistrationTimeout time.Duration
 	// ReregistrationRetryInterval is the agent's
-	// --executor_reregistration_retry_interval (Mesos 1.1.2+). Zero
+	// --executor_reregistration_retry_interval (Mesos 1.1.3, 1.2.2, 1.3.1,
+	// 1.4.0 and later: src/slave/flags.cpp at those tags). Zero
 	// (unset): a restarted agent sends a PID executor one Reconnect, and
 	// shuts down an executor that reregisters while running. Set: the
 	// Reconnect is repeated at this interval until the executor has

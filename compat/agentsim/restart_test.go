@@ -175,7 +175,7 @@ func TestRetryIntervalRepeatsTheReconnectAndIgnoresALateReregistration(t *testin
 }
 
 // Without it, a reregistration from a running executor is refused with a
-// shutdown, as before Mesos 1.1.2.
+// shutdown, as by agents without the flag (before 1.1.3, 1.2.2, 1.3.1, 1.4.0).
 func TestWithoutRetryIntervalALateReregistrationShutsTheExecutorDown(t *testing.T) {
 	a := startAgent(t, AgentConfig{Profile: Mesos14, Checkpoint: true})
 	f := newFakeExecutor(t, a)
