@@ -228,7 +228,7 @@ func (d *Driver) Run() (mesos.Status, error) {
 // SendStatusUpdate implements ExecutorDriver.
 func (d *Driver) SendStatusUpdate(s *mesos.TaskStatus) (mesos.Status, error) {
 	if s == nil {
-		return d.Status(), errors.New("driver: nil TaskStatus")
+		return d.Status(), ErrNilTaskStatus
 	}
 	return d.ask(core.SendUpdate{Status: s, UUID: newUUID()})
 }
@@ -237,6 +237,9 @@ func (d *Driver) SendStatusUpdate(s *mesos.TaskStatus) (mesos.Status, error) {
 func (d *Driver) SendFrameworkMessage(data []byte) (mesos.Status, error) {
 	return d.ask(core.SendMessage{Data: data})
 }
+
+// errEndedUnacknowledged: the driver ended with updates unacknowledged.
+var errEndedUnacknowledged = fmt.Errorf("%w: the driver ended before every update was acknowledged", ErrUnacknowledged)
 
 // AwaitAcknowledgements implements ExecutorDriver.
 func (d *Driver) AwaitAcknowledgements(ctx context.Context) error {
@@ -247,7 +250,7 @@ func (d *Driver) AwaitAcknowledgements(ctx context.Context) error {
 	select {
 	case d.requests <- request{ackWaiter: acked}:
 	case <-d.loopExited:
-		return errors.New("driver: ended before every update was acknowledged")
+		return errEndedUnacknowledged
 	}
 	select {
 	case err := <-acked:
@@ -255,7 +258,7 @@ func (d *Driver) AwaitAcknowledgements(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("driver: updates still unacknowledged: %w", ctx.Err())
 	case <-d.loopExited:
-		return errors.New("driver: ended before every update was acknowledged")
+		return errEndedUnacknowledged
 	}
 }
 

@@ -95,22 +95,24 @@ type ExecutorDriver interface {
 	// reply, or while the agent is away) waits in the driver and goes out
 	// once the agent takes the executor (back) or asks it to shut down.
 	// Updates of one task are delivered in the order they were sent.
-	// TASK_STAGING is refused with an error, and so is a check_status a
-	// v1 agent refuses (a type other than COMMAND, HTTP or TCP, or without
-	// the status of that type), on either wire. At most 1,024 updates are
+	// TASK_STAGING is refused with an error (ErrStaging), and so is a
+	// check_status a v1 agent refuses (ErrInvalidCheckStatus: a type other
+	// than COMMAND, HTTP or TCP, or without the status of that type), on
+	// either wire. At most 1,024 updates are
 	// on the wire unacknowledged at a time; later ones wait in the driver,
 	// encoded once, and go out as acknowledgements come. When
 	// Config.MaxUnacknowledgedUpdates updates are awaiting their
 	// acknowledgement, it blocks until one arrives (back-pressure).
 	SendStatusUpdate(status *mesos.TaskStatus) (mesos.Status, error)
 	// SendFrameworkMessage sends data to the scheduler, best effort. It
-	// returns an error while the agent is away (the executor disconnected
-	// or reregistering).
+	// returns ErrNotConnected while the agent is away (the executor
+	// disconnected or reregistering).
 	SendFrameworkMessage(data []byte) (mesos.Status, error)
 	// AwaitAcknowledgements blocks until the agent has acknowledged every
-	// status update sent so far (nil), or returns an error when ctx is done,
-	// the driver ended, or no acknowledgement can come any more (the agent
-	// was lost for good). An executor calls it before exiting so that no
+	// status update sent so far (nil), or returns an error when ctx is done
+	// (wrapping ctx.Err()), or when the driver ended or no acknowledgement
+	// can come any more, the agent lost for good (wrapping
+	// ErrUnacknowledged). An executor calls it before exiting so that no
 	// terminal update is lost.
 	AwaitAcknowledgements(ctx context.Context) error
 	// Status is the driver's current status.

@@ -88,7 +88,7 @@ func (d *Driver) releaseAckWaiters(waiters []chan error) []chan error {
 	switch {
 	case d.core.Unacknowledged() == 0:
 	case !d.core.AcknowledgementsCanCome():
-		answer = fmt.Errorf("driver: %d update(s) can no longer be acknowledged: the agent is gone", d.core.Unacknowledged())
+		answer = fmt.Errorf("%w: %d update(s), the agent is gone", ErrUnacknowledged, d.core.Unacknowledged())
 	default:
 		return waiters
 	}
