@@ -50,6 +50,9 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "command-executor: %v\n", err)
 		return 1
 	}
+	// The agent's token is the executor's: the tasks, which get this
+	// environment, must not (driver.NewFromEnv does the same).
+	os.Unsetenv(driver.EnvExecutorAuthToken)
 	ex := cmdexec.New(cmdexec.Options{
 		Sandbox:             cfg.Sandbox,
 		ShutdownGracePeriod: cfg.ShutdownGracePeriod,

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,6 +126,24 @@ func TestTaskOutputReachesExecutorStreams(t *testing.T) {
 	}
 	require.Contains(t, lines[agentsim.EventStdout], "task-to-stdout")
 	require.Contains(t, lines[agentsim.EventStderr], "task-to-stderr")
+}
+
+// The agent's token for the executor (MESOS_EXECUTOR_AUTHENTICATION_TOKEN)
+// is the executor's alone: its tasks do not inherit it, as Mesos's command
+// executor's do not (its v1 library unsets the variable).
+func TestTasksDoNotInheritTheExecutorToken(t *testing.T) {
+	bin := buildExecutor(t)
+	agent, _ := runOneTask(t, bin, agentsim.AgentConfig{Profile: agentsim.Mesos13},
+		`echo "token=[$MESOS_EXECUTOR_AUTHENTICATION_TOKEN]"`, mesos.TASK_FINISHED)
+	require.NotEmpty(t, agent.Getenv(driver.EnvExecutorAuthToken), "the agent gave the executor a token")
+	require.NoError(t, agent.Close()) // waits for the output to be read
+	var seen []string
+	for _, e := range agent.Trace().Entries() {
+		if e.Name == agentsim.EventStdout && strings.HasPrefix(e.Detail, "token=") {
+			seen = append(seen, e.Detail)
+		}
+	}
+	require.Equal(t, []string{"token=[]"}, seen)
 }
 
 // runOneTask runs the executor bin under a simulated agent configured by
