@@ -133,7 +133,7 @@ func TestDuplicateTaskIDIsDroppedNotCrashed(t *testing.T) {
 	h.step(launchEvent("t1"))
 	out := h.step(launchEvent("t1"))
 	require.Empty(t, out.Callbacks)
-	require.Contains(t, out.Logs[0].Text, "launched before")
+	require.Contains(t, out.Logs[0].Text, "still in use")
 }
 
 func TestUpdatesAreStampedAndKeptUntilAcknowledged(t *testing.T) {

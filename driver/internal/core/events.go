@@ -111,7 +111,7 @@ func (c *Core) work(now time.Time, e *executor.Event, out *Output) {
 
 func (c *Core) launch(t mesos.TaskInfo, out *Output) {
 	if !c.book.launch(t) {
-		c.logf(out, Warning, "dropping launch of task "+t.TaskID.Value+": a task with that id was launched before")
+		c.logf(out, Warning, "dropping launch of task "+t.TaskID.Value+": a task with that id is still in use (its terminal update not acknowledged)")
 		return
 	}
 	out.Callbacks = append(out.Callbacks, Callback{Kind: LaunchTask, Task: &t})
@@ -192,7 +192,7 @@ func (c *Core) nextParkedKill() time.Time {
 func (c *Core) launchGroup(g *mesos.TaskGroupInfo, out *Output) {
 	for _, t := range g.Tasks {
 		if _, dup := c.book.launched[t.TaskID.Value]; dup {
-			c.logf(out, Warning, "dropping task group: task "+t.TaskID.Value+" was launched before")
+			c.logf(out, Warning, "dropping task group: task "+t.TaskID.Value+" is still in use (its terminal update not acknowledged)")
 			return
 		}
 	}
