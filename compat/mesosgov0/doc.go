@@ -73,7 +73,9 @@
 // Shutdown callback, so a TASK_KILLED sent from the callback could be
 // lost): once Shutdown has returned, it waits until every status update
 // sent so far is acknowledged, at most the shutdown grace period, and then
-// stops the driver. Join then returns DRIVER_STOPPED. Unless the process
+// stops the driver, unless it was stopped or aborted meanwhile. Join then
+// returns DRIVER_STOPPED (DRIVER_ABORTED after an Abort), and only once
+// that stop is done. Unless the process
 // group is kept (driver.Config.KeepProcessGroup, MESOS_LOCAL), the driver
 // still ends the process group once the grace period has passed.
 //

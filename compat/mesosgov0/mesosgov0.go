@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	v0 "github.com/mesos/mesos-go/api/v0/mesosproto"
@@ -73,6 +74,14 @@ type MesosExecutorDriver struct {
 	d    *driver.Driver
 	// grace bounds the wait for acknowledgements after Shutdown.
 	grace time.Duration
+
+	// mu serialises Abort with the stop that follows Shutdown, which stops
+	// only a running driver: stopping an aborted one would turn its
+	// DRIVER_ABORTED into DRIVER_STOPPED. It also guards settled.
+	mu sync.Mutex
+	// settled, once Shutdown was called, is closed when the stop that
+	// follows it is done; Join waits for it, so its status is final.
+	settled chan struct{}
 }
 
 var (
@@ -129,13 +138,48 @@ func (md *MesosExecutorDriver) Start() (v0.Status, error) { return status(md.d.S
 func (md *MesosExecutorDriver) Stop() (v0.Status, error) { return status(md.d.Stop()) }
 
 // Abort implements ExecutorDriver.
-func (md *MesosExecutorDriver) Abort() (v0.Status, error) { return status(md.d.Abort()) }
+func (md *MesosExecutorDriver) Abort() (v0.Status, error) {
+	md.mu.Lock()
+	defer md.mu.Unlock()
+	return status(md.d.Abort())
+}
 
 // Join implements ExecutorDriver. Do not call it from a callback.
-func (md *MesosExecutorDriver) Join() (v0.Status, error) { return status(md.d.Join()) }
+func (md *MesosExecutorDriver) Join() (v0.Status, error) { return md.settle(md.d.Join()) }
 
 // Run implements ExecutorDriver.
-func (md *MesosExecutorDriver) Run() (v0.Status, error) { return status(md.d.Run()) }
+func (md *MesosExecutorDriver) Run() (v0.Status, error) { return md.settle(md.d.Run()) }
+
+// settle completes the driver's Join: once the driver has ended, it waits
+// for the stop that follows Shutdown, if one is under way, and returns the
+// status it left.
+func (md *MesosExecutorDriver) settle(s mesos.Status, err error) (v0.Status, error) {
+	if s == mesos.DRIVER_NOT_STARTED || s == mesos.DRIVER_RUNNING || err != nil {
+		return status(s, err)
+	}
+	md.mu.Lock()
+	settled := md.settled
+	md.mu.Unlock()
+	if settled == nil {
+		return status(s, err)
+	}
+	<-settled
+	return md.Status(), nil
+}
+
+// stopAfterShutdown stops the driver once every status update sent so far
+// is acknowledged, or grace has passed, unless it has ended meanwhile.
+func (md *MesosExecutorDriver) stopAfterShutdown(settled chan struct{}) {
+	defer close(settled)
+	ctx, cancel := context.WithTimeout(context.Background(), md.grace)
+	defer cancel()
+	_ = md.d.AwaitAcknowledgements(ctx) // stop anyway when it fails
+	md.mu.Lock()
+	defer md.mu.Unlock()
+	if md.d.Status() == mesos.DRIVER_RUNNING {
+		md.d.Stop()
+	}
+}
 
 // SendStatusUpdate implements ExecutorDriver. Unlike mesos-go's, it leaves
 // the caller's TaskStatus unchanged, and refuses TASK_STAGING with an error
@@ -222,12 +266,12 @@ func (a adapter) FrameworkMessage(_ driver.ExecutorDriver, data []byte) {
 
 func (a adapter) Shutdown(driver.ExecutorDriver) {
 	a.md.exec.Shutdown(a.md)
-	go func() { // never block the callbacks: acknowledgements come meanwhile
-		ctx, cancel := context.WithTimeout(context.Background(), a.md.grace)
-		defer cancel()
-		_ = a.md.d.AwaitAcknowledgements(ctx) // stop anyway when it fails
-		a.md.d.Stop()
-	}()
+	settled := make(chan struct{})
+	a.md.mu.Lock()
+	a.md.settled = settled
+	a.md.mu.Unlock()
+	// Never block the callbacks: acknowledgements come meanwhile.
+	go a.md.stopAfterShutdown(settled)
 }
 
 func (a adapter) Error(_ driver.ExecutorDriver, msg string) { a.md.exec.Error(a.md, msg) }
@@ -238,7 +282,7 @@ func (a adapter) ok(err error, what string) bool {
 	if err == nil {
 		return true
 	}
-	a.md.d.Abort()
+	a.md.Abort()
 	a.md.exec.Error(a.md, fmt.Sprintf("mesosgov0: cannot convert %s to its v0 type: %v", what, err))
 	return false
 }
