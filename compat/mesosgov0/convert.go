@@ -69,7 +69,7 @@ type decodable interface {
 // table-driven decoder, which decodes everything before it reports, and
 // the decoded message is searched for every required field left unset.
 func convert(src interface{ Marshal() ([]byte, error) }, dst decodable) error {
-	b, err := src.Marshal()
+	b, err := encode(src)
 	if err != nil {
 		return err
 	}
@@ -96,10 +96,7 @@ func convert(src interface{ Marshal() ([]byte, error) }, dst decodable) error {
 	switch {
 	case len(refused) > 0:
 		dst.Reset()
-		if len(refused) == 1 {
-			return fmt.Errorf("required field %s not set", refused[0])
-		}
-		return fmt.Errorf("required fields %s not set", strings.Join(refused, ", "))
+		return notSetError(refused)
 	case len(unset) == 0 && err != nil:
 		// A field the search cannot see unset: a non-nullable field of a
 		// v1 type, which holds its zero value either way.
@@ -109,11 +106,66 @@ func convert(src interface{ Marshal() ([]byte, error) }, dst decodable) error {
 	return nil
 }
 
+// encode marshals src. gogo's generated encoders name only the innermost
+// of the required fields left unset ("value": of a task id, of a label?),
+// and panic on a nil element of a repeated message field: both are
+// returned as an error that names each such field by its path.
+func encode(src interface{ Marshal() ([]byte, error) }) (b []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fieldsOf(src, fmt.Errorf("cannot encode it: %v", r), true)
+		}
+	}()
+	if b, err = src.Marshal(); err != nil {
+		var notSet *proto.RequiredNotSetError
+		if errors.As(err, &notSet) {
+			err = fieldsOf(src, err, false)
+		}
+	}
+	return b, err
+}
+
+// fieldsOf returns an error naming the nil elements (nilElements) or the
+// unset required fields of the message src points to, or err if it has
+// none.
+func fieldsOf(src any, err error, nilElements bool) error {
+	m := reflect.ValueOf(src)
+	if m.Kind() != reflect.Ptr || m.Type().Elem().Kind() != reflect.Struct {
+		return err
+	}
+	var paths []string
+	for _, f := range unsetRequired(m, "", nil) {
+		if f.nilElement == nilElements {
+			paths = append(paths, f.path)
+		}
+	}
+	switch {
+	case len(paths) == 0:
+		return err
+	case !nilElements:
+		return notSetError(paths)
+	case len(paths) == 1:
+		return fmt.Errorf("nil element %s", paths[0])
+	}
+	return fmt.Errorf("nil elements %s", strings.Join(paths, ", "))
+}
+
+// notSetError says which required fields, by their paths, are not set.
+func notSetError(paths []string) error {
+	if len(paths) == 1 {
+		return fmt.Errorf("required field %s not set", paths[0])
+	}
+	return fmt.Errorf("required fields %s not set", strings.Join(paths, ", "))
+}
+
 // unset is a required field left unset, with its path from the top-level
 // message ("executor.command.environment.variables[0].value").
 type unset struct {
 	requiredField
 	path string
+	// nilElement says the element of a repeated message field at path is
+	// nil (as no decoder leaves it, only a message built in Go can hold it).
+	nilElement bool
 }
 
 // unsetRequired appends to out every required field left unset in the
@@ -140,7 +192,7 @@ func unsetRequired(m reflect.Value, path string, out []unset) []unset {
 		case reflect.Ptr:
 			if f.IsNil() {
 				if required {
-					out = append(out, unset{requiredField{t, name}, p})
+					out = append(out, unset{requiredField: requiredField{t, name}, path: p})
 				}
 			} else if f.Elem().Kind() == reflect.Struct {
 				out = unsetRequired(f, p, out)
@@ -151,11 +203,15 @@ func unsetRequired(m reflect.Value, path string, out []unset) []unset {
 			switch e := f.Type().Elem(); {
 			case e.Kind() == reflect.Uint8:
 				if required && f.IsNil() {
-					out = append(out, unset{requiredField{t, name}, p})
+					out = append(out, unset{requiredField: requiredField{t, name}, path: p})
 				}
 			case e.Kind() == reflect.Ptr && e.Elem().Kind() == reflect.Struct:
 				for j := 0; j < f.Len(); j++ {
-					out = unsetRequired(f.Index(j), fmt.Sprintf("%s[%d]", p, j), out)
+					pj := fmt.Sprintf("%s[%d]", p, j)
+					if f.Index(j).IsNil() {
+						out = append(out, unset{path: pj, nilElement: true})
+					}
+					out = unsetRequired(f.Index(j), pj, out)
 				}
 			case e.Kind() == reflect.Struct:
 				for j := 0; j < f.Len(); j++ {

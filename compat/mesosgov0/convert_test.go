@@ -48,6 +48,34 @@ func TestConvertRefusesAnIncompleteStatus(t *testing.T) {
 	require.Error(t, convert(&v0.TaskStatus{State: v0.TaskState_TASK_RUNNING.Enum()}, &out))
 }
 
+// The error names each required field the executor left unset in its
+// TaskStatus by its path, as gogo's encoder names only the innermost one
+// ("value": of the task id, of a label?).
+func TestConvertNamesTheUnsetFieldsOfAStatus(t *testing.T) {
+	var out mesos.TaskStatus
+	err := convert(&v0.TaskStatus{TaskId: &v0.TaskID{}, State: v0.TaskState_TASK_RUNNING.Enum()}, &out)
+	require.EqualError(t, err, "required field task_id.value not set")
+	err = convert(&v0.TaskStatus{
+		TaskId: &v0.TaskID{Value: proto.String("t1")},
+		Labels: &v0.Labels{Labels: []*v0.Label{{Key: proto.String("k")}, {Value: proto.String("v")}}},
+	}, &out)
+	require.EqualError(t, err, "required fields state, labels.labels[1].key not set")
+	require.Equal(t, mesos.TaskStatus{}, out)
+}
+
+// A nil element of a repeated field, on which gogo's encoders panic, is
+// refused with an error that names it.
+func TestConvertRefusesANilElement(t *testing.T) {
+	var out mesos.TaskStatus
+	err := convert(&v0.TaskStatus{
+		TaskId: &v0.TaskID{Value: proto.String("t1")}, State: v0.TaskState_TASK_RUNNING.Enum(),
+		Labels:          &v0.Labels{Labels: []*v0.Label{{Key: proto.String("k")}, nil}},
+		ContainerStatus: &v0.ContainerStatus{NetworkInfos: []*v0.NetworkInfo{nil}},
+	}, &out)
+	require.EqualError(t, err, "nil elements labels.labels[1], container_status.network_infos[0]")
+	require.Equal(t, mesos.TaskStatus{}, out)
+}
+
 // secret is an environment variable of type SECRET (Mesos 1.2+): it has
 // no value, which the 0.24 v0 types require.
 func secret(name string) mesos.Environment_Variable {
