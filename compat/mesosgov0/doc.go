@@ -75,7 +75,11 @@
 // sent so far is acknowledged, at most the shutdown grace period, and then
 // stops the driver, unless it was stopped or aborted meanwhile. Join then
 // returns DRIVER_STOPPED (DRIVER_ABORTED after an Abort), and only once
-// that stop is done. Unless the process
+// that stop is done. When the Shutdown follows a loss of the agent
+// (Disconnected) and the framework does not checkpoint, the driver is
+// aborted instead, and Join returns DRIVER_ABORTED, as mesos-go's does
+// (its networkError); with checkpointing, an agent that did not come back
+// in time gives DRIVER_STOPPED, as mesos-go's recovery timeout does. Unless the process
 // group is kept (driver.Config.KeepProcessGroup, MESOS_LOCAL), the driver
 // still ends the process group once the grace period has passed.
 //

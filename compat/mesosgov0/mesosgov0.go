@@ -82,6 +82,9 @@ type MesosExecutorDriver struct {
 	// settled, once Shutdown was called, is closed when the stop that
 	// follows it is done; Join waits for it, so its status is final.
 	settled chan struct{}
+	// lost says the agent was lost and has not come back (Disconnected,
+	// not yet followed by Reregistered). Only callbacks use it.
+	lost bool
 }
 
 var (
@@ -168,15 +171,20 @@ func (md *MesosExecutorDriver) settle(s mesos.Status, err error) (v0.Status, err
 }
 
 // stopAfterShutdown stops the driver once every status update sent so far
-// is acknowledged, or grace has passed, unless it has ended meanwhile.
-func (md *MesosExecutorDriver) stopAfterShutdown(settled chan struct{}) {
+// is acknowledged, or grace has passed, unless it has ended meanwhile; it
+// aborts it instead when abort is set.
+func (md *MesosExecutorDriver) stopAfterShutdown(settled chan struct{}, abort bool) {
 	defer close(settled)
 	ctx, cancel := context.WithTimeout(context.Background(), md.grace)
 	defer cancel()
 	_ = md.d.AwaitAcknowledgements(ctx) // stop anyway when it fails
 	md.mu.Lock()
 	defer md.mu.Unlock()
-	if md.d.Status() == mesos.DRIVER_RUNNING {
+	switch {
+	case md.d.Status() != mesos.DRIVER_RUNNING:
+	case abort:
+		md.d.Abort()
+	default:
 		md.d.Stop()
 	}
 }
@@ -223,6 +231,7 @@ func (a adapter) Registered(_ driver.ExecutorDriver, e *mesos.ExecutorInfo, f *m
 		vf v0.FrameworkInfo
 		va v0.SlaveInfo
 	)
+	a.md.lost = false
 	if a.ok(convert(e, &ve), "ExecutorInfo") && a.ok(convert(f, &vf), "FrameworkInfo") && a.ok(convert(ag, &va), "AgentInfo") {
 		a.md.exec.Registered(a.md, &ve, &vf, &va)
 	}
@@ -230,12 +239,16 @@ func (a adapter) Registered(_ driver.ExecutorDriver, e *mesos.ExecutorInfo, f *m
 
 func (a adapter) Reregistered(_ driver.ExecutorDriver, ag *mesos.AgentInfo) {
 	var va v0.SlaveInfo
+	a.md.lost = false
 	if a.ok(convert(ag, &va), "AgentInfo") {
 		a.md.exec.Reregistered(a.md, &va)
 	}
 }
 
-func (a adapter) Disconnected(driver.ExecutorDriver) { a.md.exec.Disconnected(a.md) }
+func (a adapter) Disconnected(driver.ExecutorDriver) {
+	a.md.lost = true
+	a.md.exec.Disconnected(a.md)
+}
 
 func (a adapter) LaunchTask(_ driver.ExecutorDriver, t *mesos.TaskInfo) {
 	var vt v0.TaskInfo
@@ -264,14 +277,18 @@ func (a adapter) FrameworkMessage(_ driver.ExecutorDriver, data []byte) {
 	a.md.exec.FrameworkMessage(a.md, string(data))
 }
 
+// Shutdown calls the executor's, then stops the driver, as mesos-go's does;
+// after a loss of the agent without checkpointing, mesos-go's aborts it
+// (networkError), and so does this one.
 func (a adapter) Shutdown(driver.ExecutorDriver) {
+	abort := a.md.lost && !a.md.d.Config().Checkpoint
 	a.md.exec.Shutdown(a.md)
 	settled := make(chan struct{})
 	a.md.mu.Lock()
 	a.md.settled = settled
 	a.md.mu.Unlock()
 	// Never block the callbacks: acknowledgements come meanwhile.
-	go a.md.stopAfterShutdown(settled)
+	go a.md.stopAfterShutdown(settled, abort)
 }
 
 func (a adapter) Error(_ driver.ExecutorDriver, msg string) { a.md.exec.Error(a.md, msg) }
