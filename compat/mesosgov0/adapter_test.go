@@ -109,3 +109,16 @@ func TestARefusedConversionAbortsAndCallsError(t *testing.T) {
 		})
 	}
 }
+
+// Join on a driver never started returns at once, and, as mesos-go's,
+// with an error: there is nothing to wait for, and an executor that
+// forgot Start should not take that for an orderly end.
+func TestJoinBeforeStartIsAnError(t *testing.T) {
+	env := map[string]string{driver.EnvFrameworkID: "f", driver.EnvExecutorID: "e", driver.EnvAgentID: "a",
+		driver.EnvAgentPID: "slave(1)@127.0.0.1:5051", driver.EnvDirectory: t.TempDir()}
+	d, err := NewMesosExecutorDriver(DriverConfig{Executor: &recorder{}, Getenv: func(k string) string { return env[k] }})
+	require.NoError(t, err)
+	st, err := d.Join()
+	require.ErrorContains(t, err, "not started")
+	require.Equal(t, v0.Status_DRIVER_NOT_STARTED, st)
+}

@@ -147,8 +147,14 @@ func (md *MesosExecutorDriver) Abort() (v0.Status, error) {
 	return status(md.d.Abort())
 }
 
-// Join implements ExecutorDriver. Do not call it from a callback.
-func (md *MesosExecutorDriver) Join() (v0.Status, error) { return md.settle(md.d.Join()) }
+// Join implements ExecutorDriver. Do not call it from a callback. On a
+// driver not started it returns at once with an error, as mesos-go's does.
+func (md *MesosExecutorDriver) Join() (v0.Status, error) {
+	if md.d.Status() == mesos.DRIVER_NOT_STARTED {
+		return v0.Status_DRIVER_NOT_STARTED, errors.New("mesosgov0: Join: the driver is not started")
+	}
+	return md.settle(md.d.Join())
+}
 
 // Run implements ExecutorDriver.
 func (md *MesosExecutorDriver) Run() (v0.Status, error) { return md.settle(md.d.Run()) }
