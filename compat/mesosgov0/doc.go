@@ -83,6 +83,30 @@
 // group is kept (driver.Config.KeepProcessGroup, MESOS_LOCAL), the driver
 // still ends the process group once the grace period has passed.
 //
+// # Driver methods
+//
+// Every method returns mesos-go's status values, and an error where
+// mesos-go's does, Join on a driver never started included, except where
+// this driver keeps the C++ driver's behaviour (the driver package's
+// ExecutorDriver) or refuses to lose an update:
+//
+//   - Join on a driver already stopped or aborted returns its status
+//     without an error (mesos-go's adds one). Join from a callback never
+//     returns, as it waits for the callbacks to finish; mesos-go's blocks
+//     that callback, and every later one, until the driver ends.
+//   - Stop on an aborted driver returns DRIVER_ABORTED without an error
+//     and leaves it DRIVER_STOPPED (mesos-go's refuses, and it stays
+//     DRIVER_ABORTED).
+//   - Run on a driver started and still running joins it (mesos-go's
+//     stops it).
+//   - SendStatusUpdate refuses TASK_STAGING with an error and the driver
+//     keeps running (mesos-go's aborts). A nil TaskStatus, or one that
+//     lacks a required field or holds a nil element, is refused with an
+//     error that names it, and the driver keeps running (mesos-go's takes
+//     a status without a state for TASK_STAGING and aborts, returns the
+//     encoder's error, or panics). The caller's TaskStatus is never
+//     changed.
+//
 // # Environment
 //
 // NewMesosExecutorDriver reads the agent's environment as mesos-go's does,
