@@ -122,3 +122,34 @@ func TestJoinBeforeStartIsAnError(t *testing.T) {
 	require.ErrorContains(t, err, "not started")
 	require.Equal(t, v0.Status_DRIVER_NOT_STARTED, st)
 }
+
+// slaves records the SlaveInfo of Registered and Reregistered.
+type slaves struct {
+	recorder
+	got []*v0.SlaveInfo
+}
+
+func (s *slaves) Registered(_ ExecutorDriver, _ *v0.ExecutorInfo, _ *v0.FrameworkInfo, si *v0.SlaveInfo) {
+	s.got = append(s.got, si)
+}
+func (s *slaves) Reregistered(_ ExecutorDriver, si *v0.SlaveInfo) { s.got = append(s.got, si) }
+
+// Every agent since 0.23 sends SlaveInfo.checkpoint true (Slave::initialize:
+// "Checkpointing of slaves is always enabled"; the captures' slave_info
+// ends with it), and mesos-go hands it on. The v1 AgentInfo has no such
+// field and keeps no unknown ones, so the driver cannot pass it through:
+// the adapter sets it, as every agent does.
+func TestSlaveInfoSaysTheAgentCheckpoints(t *testing.T) {
+	s := &slaves{}
+	a := adapter{&MesosExecutorDriver{exec: s}}
+	agent := &mesos.AgentInfo{Hostname: "h", ID: &mesos.AgentID{Value: "a1"},
+		Attributes: []mesos.Attribute{{Name: "rack", Type: mesos.TEXT, Text: &mesos.Value_Text{Value: "r1"}}}}
+	a.Registered(nil, &mesos.ExecutorInfo{ExecutorID: mesos.ExecutorID{Value: "e"}}, &mesos.FrameworkInfo{User: "u", Name: "f"}, agent)
+	a.Reregistered(nil, agent)
+	require.Len(t, s.got, 2)
+	for _, si := range s.got {
+		require.True(t, si.GetCheckpoint())
+		require.Equal(t, "a1", si.GetId().GetValue())
+		require.Equal(t, "r1", si.GetAttributes()[0].GetText().GetValue())
+	}
+}

@@ -428,3 +428,45 @@ func TestMayBeAbsentIsEveryFieldV1LeavesOut(t *testing.T) {
 	require.Equal(t, mayBeAbsent, absent)
 	require.Equal(t, map[requiredField]bool{{reflect.TypeOf(v0.FrameworkInfo_Capability{}), "type"}: true}, alwaysWritten)
 }
+
+// The v1 types keep no unknown-field bytes, so a field of the v0 types
+// that they lack is lost on the way into them. These are the fields Mesos
+// 1.0 removed from the 0.x protocol: only agents before 1.0 send them (on
+// the legacy wire, which the driver decodes into v1 types), and a v0
+// executor can set them in a TaskStatus. The package documentation names
+// each; this test keeps that list whole.
+func TestTheV0FieldsV1LacksAreTheDocumentedOnes(t *testing.T) {
+	lacking := map[string]bool{}
+	seen := map[reflect.Type]bool{}
+	var walk func(v0t, v1t reflect.Type)
+	walk = func(v0t, v1t reflect.Type) {
+		if seen[v0t] {
+			return
+		}
+		seen[v0t] = true
+		v1f := protoFields(v1t)
+		for num, f := range protoFields(v0t) {
+			g, ok := v1f[num]
+			switch {
+			case !ok:
+				lacking[v0t.Name()+"."+f.name] = true
+			case f.msg != nil && g.msg != nil:
+				walk(f.msg, g.msg)
+			}
+		}
+	}
+	for _, c := range crossings {
+		from, to := reflect.TypeOf(c.from()).Elem(), reflect.TypeOf(c.to()).Elem()
+		if c.name == "TaskStatus" {
+			walk(from, to)
+		} else {
+			walk(to, from)
+		}
+	}
+	require.Equal(t, map[string]bool{
+		"SlaveInfo.checkpoint":   true,
+		"CommandInfo.container":  true,
+		"NetworkInfo.protocol":   true,
+		"NetworkInfo.ip_address": true,
+	}, lacking)
+}

@@ -20,9 +20,15 @@
 // github.com/mesos/mesos-go/api/v1/lib. The two are generated from
 // wire-compatible protobuf definitions (SlaveInfo is AgentInfo under its old
 // name), so every message crosses between them by marshalling one and
-// unmarshalling the other: no field is copied by hand, and fields one side
-// does not know travel through in its unknown-field bytes. Status values
-// have the same numbers in both packages.
+// unmarshalling the other: no field is copied by hand, and fields of v1 the
+// v0 types do not know travel through in their unknown-field bytes. The v1
+// types keep no unknown fields, so the few fields of v0 that v1 lacks, all
+// dropped from the protocol before Mesos 1.0, are lost on the way into v1,
+// in what the agent sends (the driver decodes it into v1 types) and in a
+// TaskStatus: CommandInfo.container, and NetworkInfo.protocol and
+// ip_address (set ip_addresses instead). The one an agent still sends,
+// SlaveInfo.checkpoint, is set true, as every agent since 0.23 sends it.
+// Status values have the same numbers in both packages.
 //
 // The v0 types are those of Mesos 0.24, which declare required some fields
 // that newer agents leave out:

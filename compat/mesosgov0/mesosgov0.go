@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gogo/protobuf/proto"
 	v0 "github.com/mesos/mesos-go/api/v0/mesosproto"
 	mesos "github.com/mesos/mesos-go/api/v1/lib"
 
@@ -238,7 +239,7 @@ func (a adapter) Registered(_ driver.ExecutorDriver, e *mesos.ExecutorInfo, f *m
 		va v0.SlaveInfo
 	)
 	a.md.lost = false
-	if a.ok(convert(e, &ve), "ExecutorInfo") && a.ok(convert(f, &vf), "FrameworkInfo") && a.ok(convert(ag, &va), "AgentInfo") {
+	if a.ok(convert(e, &ve), "ExecutorInfo") && a.ok(convert(f, &vf), "FrameworkInfo") && a.ok(slaveInfo(ag, &va), "AgentInfo") {
 		a.md.exec.Registered(a.md, &ve, &vf, &va)
 	}
 }
@@ -246,9 +247,21 @@ func (a adapter) Registered(_ driver.ExecutorDriver, e *mesos.ExecutorInfo, f *m
 func (a adapter) Reregistered(_ driver.ExecutorDriver, ag *mesos.AgentInfo) {
 	var va v0.SlaveInfo
 	a.md.lost = false
-	if a.ok(convert(ag, &va), "AgentInfo") {
+	if a.ok(slaveInfo(ag, &va), "AgentInfo") {
 		a.md.exec.Reregistered(a.md, &va)
 	}
+}
+
+// slaveInfo converts ag to the v0 SlaveInfo, with checkpoint (a field the
+// v1 AgentInfo lacks) true: every agent since 0.23 sends it so
+// (Slave::initialize), and before that it was --checkpoint, true unless
+// turned off.
+func slaveInfo(ag *mesos.AgentInfo, va *v0.SlaveInfo) error {
+	if err := convert(ag, va); err != nil {
+		return err
+	}
+	va.Checkpoint = proto.Bool(true)
+	return nil
 }
 
 func (a adapter) Disconnected(driver.ExecutorDriver) {
