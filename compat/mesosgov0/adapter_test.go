@@ -231,9 +231,11 @@ func TestJoinAfterLosingTheAgentReturnsWhatMesosGosDoes(t *testing.T) {
 				r := &recorder{}
 				agent, d := startOn(t, ctx, r, wire, agentsim.AgentConfig{Checkpoint: tc.checkpoint, RecoveryTimeout: 200 * time.Millisecond})
 				r.wait(ctx, t, 2) // Registered, LaunchTask
+				require.True(t, d.Connected())
 				agent.Crash()
 				wantStatus(t, tc.want)(d.Join())
 				wantStatus(t, tc.want)(d.Status(), nil)
+				require.False(t, d.Connected())
 				require.Equal(t, []string{"Disconnected", "Shutdown"}, r.wait(ctx, t, 4)[2:])
 			})
 		}

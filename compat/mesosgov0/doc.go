@@ -10,7 +10,8 @@
 //
 // The exported names mirror what such an executor uses: Executor (the
 // callback interface), ExecutorDriver (the driver interface), DriverConfig,
-// NewMesosExecutorDriver and MesosExecutorDriver.
+// NewMesosExecutorDriver and MesosExecutorDriver, with every method of
+// mesos-go's (Status, Running and Connected besides the interface's).
 //
 // # Types
 //

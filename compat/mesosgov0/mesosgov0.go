@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gogo/protobuf/proto"
@@ -86,6 +87,8 @@ type MesosExecutorDriver struct {
 	// lost says the agent was lost and has not come back (Disconnected,
 	// not yet followed by Reregistered). Only callbacks use it.
 	lost bool
+	// connected is Connected's answer.
+	connected atomic.Bool
 }
 
 var (
@@ -221,10 +224,21 @@ func (md *MesosExecutorDriver) Status() v0.Status { return v0.Status(md.d.Status
 // Running says whether the driver is running, as mesos-go's Running method.
 func (md *MesosExecutorDriver) Running() bool { return md.d.Status() == mesos.DRIVER_RUNNING }
 
+// Connected says whether the agent has accepted the executor and not been
+// lost since, as mesos-go's Connected: true from Registered on, false from
+// Disconnected until Reregistered.
+func (md *MesosExecutorDriver) Connected() bool { return md.connected.Load() }
+
 // AwaitAcknowledgements blocks until every status update sent so far is
 // acknowledged, the driver ended, or ctx is done (see driver.ExecutorDriver).
 func (md *MesosExecutorDriver) AwaitAcknowledgements(ctx context.Context) error {
 	return md.d.AwaitAcknowledgements(ctx)
+}
+
+// setConnected records, from a callback, whether the agent is connected.
+func (md *MesosExecutorDriver) setConnected(c bool) {
+	md.lost = !c
+	md.connected.Store(c)
 }
 
 func status(s mesos.Status, err error) (v0.Status, error) { return v0.Status(s), err }
@@ -238,7 +252,7 @@ func (a adapter) Registered(_ driver.ExecutorDriver, e *mesos.ExecutorInfo, f *m
 		vf v0.FrameworkInfo
 		va v0.SlaveInfo
 	)
-	a.md.lost = false
+	a.md.setConnected(true)
 	if a.ok(convert(e, &ve), "ExecutorInfo") && a.ok(convert(f, &vf), "FrameworkInfo") && a.ok(slaveInfo(ag, &va), "AgentInfo") {
 		a.md.exec.Registered(a.md, &ve, &vf, &va)
 	}
@@ -246,7 +260,7 @@ func (a adapter) Registered(_ driver.ExecutorDriver, e *mesos.ExecutorInfo, f *m
 
 func (a adapter) Reregistered(_ driver.ExecutorDriver, ag *mesos.AgentInfo) {
 	var va v0.SlaveInfo
-	a.md.lost = false
+	a.md.setConnected(true)
 	if a.ok(slaveInfo(ag, &va), "AgentInfo") {
 		a.md.exec.Reregistered(a.md, &va)
 	}
@@ -265,7 +279,7 @@ func slaveInfo(ag *mesos.AgentInfo, va *v0.SlaveInfo) error {
 }
 
 func (a adapter) Disconnected(driver.ExecutorDriver) {
-	a.md.lost = true
+	a.md.setConnected(false)
 	a.md.exec.Disconnected(a.md)
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -258,3 +259,28 @@ func TestTheV0ExecutorCompilesAgainstMesosGo(t *testing.T) {
 type importerFunc func(string) (*types.Package, error)
 
 func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+
+// TestTheDriverHasEveryMethodOfMesosGos: code that holds mesos-go's
+// *MesosExecutorDriver, as NewMesosExecutorDriver returns it, may call any
+// of its exported methods, not only those of the ExecutorDriver interface;
+// each must exist here too for the import change to be the only one.
+func TestTheDriverHasEveryMethodOfMesosGos(t *testing.T) {
+	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-f", "{{.Module.Dir}}", "github.com/mesos/mesos-go/api/v0/mesosproto").Output()
+	require.NoError(t, err)
+	file, err := parser.ParseFile(token.NewFileSet(), filepath.Join(strings.TrimSpace(string(out)), "api", "v0", "executor", "executor.go"), nil, 0)
+	require.NoError(t, err)
+	ours := reflect.TypeOf(&mesosgov0.MesosExecutorDriver{})
+	var methods []string
+	for _, decl := range file.Decls {
+		f, ok := decl.(*ast.FuncDecl)
+		if !ok || f.Recv == nil || !f.Name.IsExported() {
+			continue
+		}
+		if star, ok := f.Recv.List[0].Type.(*ast.StarExpr); ok && star.X.(*ast.Ident).Name == "MesosExecutorDriver" {
+			methods = append(methods, f.Name.Name)
+			_, has := ours.MethodByName(f.Name.Name)
+			require.True(t, has, "mesos-go's MesosExecutorDriver has %s, this one does not", f.Name.Name)
+		}
+	}
+	require.Contains(t, methods, "SendStatusUpdate", "the methods of mesos-go's driver were found")
+}
