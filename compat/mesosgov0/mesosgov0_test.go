@@ -276,11 +276,21 @@ func TestTheDriverHasEveryMethodOfMesosGos(t *testing.T) {
 		if !ok || f.Recv == nil || !f.Name.IsExported() {
 			continue
 		}
-		if star, ok := f.Recv.List[0].Type.(*ast.StarExpr); ok && star.X.(*ast.Ident).Name == "MesosExecutorDriver" {
+		if receiverName(f) == "MesosExecutorDriver" {
 			methods = append(methods, f.Name.Name)
 			_, has := ours.MethodByName(f.Name.Name)
 			require.True(t, has, "mesos-go's MesosExecutorDriver has %s, this one does not", f.Name.Name)
 		}
 	}
 	require.Contains(t, methods, "SendStatusUpdate", "the methods of mesos-go's driver were found")
+}
+
+// receiverName is the type name of f's pointer receiver ("" otherwise).
+func receiverName(f *ast.FuncDecl) string {
+	if star, ok := f.Recv.List[0].Type.(*ast.StarExpr); ok {
+		if id, ok := star.X.(*ast.Ident); ok {
+			return id.Name
+		}
+	}
+	return ""
 }
