@@ -84,6 +84,10 @@ type RequestReader struct {
 	// bodyStarts, when set, is called between a request's headers and
 	// its body: the receiver's deadlines change there.
 	bodyStarts func()
+	// emptyLine, when set, is called after each empty line skipped before
+	// a request line: the next request has not started yet. Its error
+	// ends the read.
+	emptyLine func() error
 	// The text of the last requests, reused while the next requests repeat
 	// it (a sender writes the same headers and a few targets again and
 	// again), so that reading them does not allocate.
@@ -151,6 +155,11 @@ func (rr *RequestReader) read(req *Request) error {
 	*req = Request{}
 	line, err := rr.readLine()
 	for err == nil && len(line) == 0 {
+		if rr.emptyLine != nil {
+			if err := rr.emptyLine(); err != nil {
+				return err
+			}
+		}
 		line, err = rr.readLine() // tolerate stray CRLF between requests (RFC 9112 §2.2)
 	}
 	if err != nil {

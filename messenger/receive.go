@@ -103,6 +103,7 @@ func (m *Messenger) serve(in *inbound) {
 	defer putBuffers(br, bw)
 	rr := NewRequestReader(br, m.cfg.MaxBodyBytes)
 	rr.bodyStarts = tc.startBody
+	rr.emptyLine = betweenRequests(tc, rr, bw)
 	defer bw.Flush()
 	pending := true
 	var req Request        // reused: a handler keeps only the Body, which is new
@@ -138,6 +139,21 @@ func (m *Messenger) serve(in *inbound) {
 			m.writeFailed(in, c, err)
 			return
 		}
+	}
+}
+
+// betweenRequests is what an empty line skipped before a request line
+// means: the connection is still between requests, as it was before the
+// line, so it is not timed, and the answers held back while the line was
+// buffered go out if nothing else is.
+func betweenRequests(tc *timedConn, rr *RequestReader, bw *bufio.Writer) func() error {
+	return func() error {
+		buffered := rr.Buffered() > 0
+		tc.startRequest(buffered)
+		if buffered {
+			return nil
+		}
+		return bw.Flush()
 	}
 }
 

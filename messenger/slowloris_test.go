@@ -107,6 +107,42 @@ func TestAnIdleConnectionIsNeverTimedOutBetweenRequests(t *testing.T) {
 	}
 }
 
+// An empty line after a request (RFC 9112 §2.2 lets a server skip it) is
+// not the start of the next request: the connection, idle after it, is
+// not timed out, whether the line came with the request or on its own.
+func TestAStrayEmptyLineDoesNotStartTheHeaderTimeout(t *testing.T) {
+	in := newInbox()
+	cfg := in.config("executor(1)")
+	cfg.RequestHeaderTimeout = 50 * time.Millisecond
+	m := startMessenger(t, cfg)
+
+	c := dial(t, m)
+	br := bufio.NewReader(c)
+	for i, stray := range []string{"with the request", "on its own"} {
+		req := generations[1].request(m.UPID().Port, fmt.Sprint("mesos.internal.M", i), []byte("x"))
+		if i == 0 {
+			req = append(req, "\r\n"...)
+		}
+		write(t, c, req)
+		require.Equal(t, fmt.Sprint("mesos.internal.M", i), in.next(t).Name)
+		status, _ := readResponse(t, br)
+		require.Equal(t, 202, status, stray)
+		if i == 1 {
+			write(t, c, []byte("\r\n"))
+		}
+		time.Sleep(4 * cfg.RequestHeaderTimeout) // idle after the empty line
+	}
+	write(t, c, generations[1].request(m.UPID().Port, "mesos.internal.Last", []byte("x")))
+	require.Equal(t, "mesos.internal.Last", in.next(t).Name)
+	status, body := readResponse(t, br)
+	require.Equal(t, 202, status, body)
+	select {
+	case r := <-in.rejected:
+		t.Fatalf("idle connection refused: %+v", r)
+	default:
+	}
+}
+
 func TestBodyTrickledBelowTheMinimumRateIsAnswered408(t *testing.T) {
 	logs := captureLogs(t)
 	in := newInbox()
