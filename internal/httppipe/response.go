@@ -58,6 +58,7 @@ type framing struct {
 	chunked       bool
 	contentLength int64 // -1 when absent
 	close         bool  // Connection: close, or HTTP/1.0 without keep-alive
+	keepAlive     bool  // Connection: keep-alive
 	reason        string
 }
 
@@ -111,7 +112,6 @@ func (r *ResponseReader) readHead(keepReason bool) (Response, framing, error) {
 	if resp.Status, minor, err = parseStatusLine(line); err != nil {
 		return Response{}, f, err
 	}
-	f.close = minor == 0
 	if keepReason && len(line) > len("HTTP/1.1 200 ") {
 		f.reason = string(line[len("HTTP/1.1 200 "):])
 	}
@@ -121,6 +121,9 @@ func (r *ResponseReader) readHead(keepReason bool) (Response, framing, error) {
 		case err != nil:
 			return Response{}, f, truncated(err, "header")
 		case len(line) == 0:
+			// Connection is one list however many lines carry it (RFC
+			// 9110 §5.3): a close on any of them wins.
+			f.close = f.close || (minor == 0 && !f.keepAlive)
 			return resp, f, nil
 		case n == maxFields:
 			return Response{}, f, badResponse("more than %d header fields", maxFields)
@@ -172,11 +175,8 @@ func applyField(line []byte, resp *Response, f *framing, minor int) error {
 		}
 		f.chunked = true
 	case httpline.EqualFold(name, "connection"):
-		if hasToken(value, "close") {
-			f.close = true
-		} else if minor == 0 && hasToken(value, "keep-alive") {
-			f.close = false
-		}
+		f.close = f.close || hasToken(value, "close")
+		f.keepAlive = f.keepAlive || hasToken(value, "keep-alive")
 	case httpline.EqualFold(name, "content-type"):
 		resp.ContentType = string(value)
 	}

@@ -51,6 +51,8 @@ func TestResponseFraming(t *testing.T) {
 			want: Response{Status: 202, Close: true}},
 		"HTTP/1.0 keep-alive": {in: "HTTP/1.0 202 Accepted\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
 			want: Response{Status: 202}},
+		"close wins over keep-alive on another line": {in: "HTTP/1.0 202 Accepted\r\nConnection: close\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+			want: Response{Status: 202, Close: true}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got, err := readAll(t, tc.in, 1024)
