@@ -29,7 +29,7 @@ type Request struct {
 	Minor          int    // HTTP/1.<Minor>
 	UserAgent      string
 	LibprocessFrom string
-	Connection     string
+	Connection     string // every Connection line, joined by ", "
 	Expect         string
 	Body           []byte
 }
@@ -247,7 +247,7 @@ func (rr *RequestReader) applyHeader(line []byte, req *Request, f *bodyFraming) 
 	case httpline.EqualFold(name, "libprocess-from"):
 		req.LibprocessFrom = rr.from.of(v)
 	case httpline.EqualFold(name, "connection"):
-		req.Connection = rr.connection.of(v)
+		req.Connection = joinList(req.Connection, rr.connection.of(v))
 	case httpline.EqualFold(name, "expect"):
 		req.Expect = string(v)
 	case httpline.EqualFold(name, "transfer-encoding"):
@@ -259,6 +259,16 @@ func (rr *RequestReader) applyHeader(line []byte, req *Request, f *bodyFraming) 
 		return applyContentLength(v, f, rr.maxBody)
 	}
 	return nil
+}
+
+// joinList adds the items of one line of a list field to those of the
+// lines before it: a list is one field however many lines carry it (RFC
+// 9110 §5.3).
+func joinList(before, line string) string {
+	if before == "" {
+		return line
+	}
+	return before + ", " + line
 }
 
 func applyContentLength(v []byte, f *bodyFraming, maxBody int64) error {

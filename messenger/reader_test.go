@@ -408,6 +408,23 @@ func TestKeepAliveReadsConnectionAsATokenList(t *testing.T) {
 	}
 }
 
+// Connection is one list however many lines carry it (RFC 9110 §5.3).
+func TestKeepAliveReadsEveryConnectionLine(t *testing.T) {
+	for _, c := range []struct {
+		version, lines string
+		want           bool
+	}{
+		{"HTTP/1.0", "Connection: Keep-Alive\r\nConnection: TE\r\n", true},
+		{"HTTP/1.1", "Connection: close\r\nConnection: keep-alive\r\n", false},
+		{"HTTP/1.1", "Connection: TE\r\nconnection: close\r\n", false},
+	} {
+		got, err := readAll("POST "+execTo+" "+c.version+"\r\n"+c.lines+"\r\n", 4096, 0)
+		require.Equal(t, io.EOF, err)
+		require.Len(t, got, 1)
+		require.Equal(t, c.want, got[0].KeepAlive(), "%s %q: Connection %q", c.version, c.lines, got[0].Connection)
+	}
+}
+
 func TestLargeDeclaredBodyIsNotAllocatedBeforeItArrives(t *testing.T) {
 	raw := "POST " + execTo + " HTTP/1.1\r\nLibprocess-From: " + agentFrom + "\r\nContent-Length: 60000000\r\n\r\nabc"
 	rr := NewRequestReader(bufio.NewReader(strings.NewReader(raw)), 0)
