@@ -1,7 +1,6 @@
 package driver_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
@@ -18,18 +17,10 @@ import (
 func TestRefusalsAreExportedErrors(t *testing.T) {
 	for _, wire := range []driver.Protocol{driver.ProtocolV0, driver.ProtocolV1} {
 		t.Run(string(wire), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Checkpoint: true})
-			require.NoError(t, err)
-			defer agent.Close()
-			require.NoError(t, agent.Launch(task("t1", "")))
-			rec := newRecorder()
-			d := startInProcess(t, agent, rec, wire)
-			defer d.Stop()
-			rec.waitFor(t, "LaunchTask t1")
+			f := startFaulty(t, wire, agentsim.AgentConfig{Checkpoint: true})
+			ctx, agent, rec, d := f.ctx, f.agent, f.rec, f.d
 
-			_, err = d.Start()
+			_, err := d.Start()
 			require.ErrorIs(t, err, driver.ErrAlreadyStarted)
 			for want, status := range map[error]*mesos.TaskStatus{
 				driver.ErrNilTaskStatus: nil,

@@ -20,18 +20,10 @@ import (
 // connections). The executor answers it with a reregistration the agent
 // ignores, stays registered, and its updates keep being acknowledged.
 func TestAReconnectRepeatedAfterTheReplyLeavesTheExecutorRegistered(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	agent, err := agentsim.Start(ctx, agentsim.AgentConfig{Checkpoint: true, RestartDowntime: 20 * time.Millisecond,
+	f := startFaulty(t, driver.ProtocolV0, agentsim.AgentConfig{Checkpoint: true, RestartDowntime: 20 * time.Millisecond,
 		ReregistrationRetryInterval: time.Hour})
-	require.NoError(t, err)
-	defer agent.Close()
-	require.NoError(t, agent.Launch(task("t1", "")))
-	rec := newRecorder()
-	d := startInProcess(t, agent, rec, driver.ProtocolV0)
-	defer d.Stop()
-	rec.waitFor(t, "LaunchTask t1")
-	_, err = agent.Restart(ctx, true)
+	ctx, agent, rec, d := f.ctx, f.agent, f.rec, f.d
+	_, err := agent.Restart(ctx, true)
 	require.NoError(t, err)
 	rec.waitFor(t, "Reregistered")
 
