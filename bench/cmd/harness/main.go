@@ -275,7 +275,9 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 	if pid <= 0 {
 		return res, fmt.Errorf("no executor pid in the trace")
 	}
-	res.register = registerTime(entries)
+	if res.register, err = registerTime(entries); err != nil {
+		return res, err
+	}
 	if _, err := a.WaitUpdate(ctx, "warm", mesos.TASK_FINISHED); err != nil {
 		return res, err
 	}
@@ -312,7 +314,9 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 	}
 	entries = a.Trace().Entries()
 	var gaps []time.Duration
-	res.seqRate, gaps = rate(entries, func(id string) bool { return id == "seq" })
+	if res.seqRate, gaps, err = rate(entries, func(id string) bool { return id == "seq" }, updates+1); err != nil {
+		return res, fmt.Errorf("one task: %w", err)
+	}
 	res.p50, res.p99 = percentile(gaps, 50), percentile(gaps, 99)
 	if res.hwm, err = procStatus(pid, "VmHWM"); err != nil {
 		return res, err
@@ -344,7 +348,10 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 		return res, err
 	}
 	res.charge(after.minus(before), tasks*(updates/tasks), time.Since(concStart))
-	res.concRate, _ = rate(a.Trace().Entries(), func(id string) bool { return strings.HasPrefix(id, "c") })
+	concurrent := func(id string) bool { return strings.HasPrefix(id, "c") }
+	if res.concRate, _, err = rate(a.Trace().Entries(), concurrent, tasks*(updates/tasks+1)); err != nil {
+		return res, fmt.Errorf("%d tasks: %w", tasks, err)
+	}
 
 	if err := roundTrips(ctx, a, cfg.roundTrips, &res); err != nil {
 		return res, err
@@ -358,7 +365,9 @@ func runOnce(bin string, env []string, cfg config) (res result, err error) {
 	ccancel()
 	res.crash = -1
 	if werr == nil {
-		res.crash = crashNoticed(a.Trace().Entries())
+		if res.crash, err = crashNoticed(a.Trace().Entries()); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
@@ -413,23 +422,25 @@ func launchedPID(entries []agentsim.Entry) int {
 }
 
 // registerTime is ExecutorLaunched → the first registration the agent received.
-func registerTime(entries []agentsim.Entry) time.Duration {
+func registerTime(entries []agentsim.Entry) (time.Duration, error) {
 	var launched time.Duration = -1
 	for _, e := range entries {
 		switch {
 		case e.Name == agentsim.EventLaunched:
 			launched = e.At
 		case launched >= 0 && e.Dir == agentsim.FromExecutor && e.Kind() == "SUBSCRIBE":
-			return e.At - launched
+			return e.At - launched, nil
 		}
 	}
-	return -1
+	return -1, fmt.Errorf("no registration after the launch in the trace")
 }
 
 // rate is the acknowledged updates per second of the tasks match selects:
 // their updates over first UPDATE received → last acknowledgement sent; and
-// the gaps between consecutive UPDATEs of those tasks.
-func rate(entries []agentsim.Entry, match func(string) bool) (float64, []time.Duration) {
+// the gaps between consecutive UPDATEs of those tasks. Anything but want
+// updates, or no acknowledgement after the first, is an error: the run
+// did not do what its figure would claim.
+func rate(entries []agentsim.Entry, match func(string) bool, want int) (float64, []time.Duration, error) {
 	var first, last, prev time.Duration = -1, -1, -1
 	var n int
 	var gaps []time.Duration
@@ -451,23 +462,30 @@ func rate(entries []agentsim.Entry, match func(string) bool) (float64, []time.Du
 			last = e.At
 		}
 	}
-	if n == 0 || last <= first {
-		return 0, gaps
+	switch {
+	case n != want:
+		return 0, gaps, fmt.Errorf("the agent received %d of %d updates", n, want)
+	case last <= first:
+		return 0, gaps, fmt.Errorf("no acknowledgement after the first update")
 	}
-	return float64(n) / (last - first).Seconds(), gaps
+	return float64(n) / (last - first).Seconds(), gaps, nil
 }
 
-func crashNoticed(entries []agentsim.Entry) time.Duration {
+// crashNoticed is AgentCrashed → ExecutorExited; an executor that had
+// exited before the crash is an error, not a figure.
+func crashNoticed(entries []agentsim.Entry) (time.Duration, error) {
 	var crashed time.Duration = -1
 	for _, e := range entries {
 		switch {
 		case e.Name == agentsim.EventAgentCrashed:
 			crashed = e.At
-		case crashed >= 0 && e.Name == agentsim.EventExited:
-			return e.At - crashed
+		case e.Name == agentsim.EventExited && crashed < 0:
+			return -1, fmt.Errorf("the executor exited before the agent's crash")
+		case e.Name == agentsim.EventExited:
+			return e.At - crashed, nil
 		}
 	}
-	return -1
+	return -1, fmt.Errorf("no crash and exit in the trace")
 }
 
 // The markers between which -o writes the report in an existing file.

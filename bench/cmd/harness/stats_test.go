@@ -64,16 +64,44 @@ func TestRateAndTimes(t *testing.T) {
 	if pid := launchedPID(e); pid != 42 {
 		t.Errorf("pid = %d", pid)
 	}
-	if d := registerTime(e); d != 3*ms {
-		t.Errorf("register = %v", d)
+	if d, err := registerTime(e); err != nil || d != 3*ms {
+		t.Errorf("register = %v, %v", d, err)
 	}
-	r, gaps := rate(e, func(id string) bool { return id == "seq" })
-	if r != 500 || len(gaps) != 1 || gaps[0] != 2*ms {
-		t.Errorf("rate = %v, gaps %v", r, gaps)
+	r, gaps, err := rate(e, func(id string) bool { return id == "seq" }, 2)
+	if err != nil || r != 500 || len(gaps) != 1 || gaps[0] != 2*ms {
+		t.Errorf("rate = %v, gaps %v, %v", r, gaps, err)
 	}
-	if d := crashNoticed(e); d != 5*ms {
-		t.Errorf("crash = %v", d)
+	if d, err := crashNoticed(e); err != nil || d != 5*ms {
+		t.Errorf("crash = %v, %v", d, err)
 	}
+}
+
+// A trace that cannot give a figure fails the run rather than giving 0/s,
+// "never" or a rate over the wrong count of updates.
+func TestTraceWithoutAFigureIsAnError(t *testing.T) {
+	ms := time.Millisecond
+	seq := func(id string) bool { return id == "seq" }
+	upd := func(at time.Duration) agentsim.Entry {
+		return agentsim.Entry{At: at, Dir: agentsim.FromExecutor, Wire: agentsim.WireV1, Name: "UPDATE", TaskID: "seq"}
+	}
+	ack := func(at time.Duration) agentsim.Entry {
+		return agentsim.Entry{At: at, Dir: agentsim.ToExecutor, Wire: agentsim.WireV1, Name: "ACKNOWLEDGED", TaskID: "seq"}
+	}
+	_, _, err := rate([]agentsim.Entry{upd(1 * ms), upd(2 * ms)}, seq, 2)
+	require.ErrorContains(t, err, "no acknowledgement")
+	_, _, err = rate([]agentsim.Entry{upd(1 * ms), ack(2 * ms)}, seq, 2)
+	require.ErrorContains(t, err, "1 of 2 updates")
+	_, _, err = rate([]agentsim.Entry{upd(1 * ms), upd(2 * ms), upd(2 * ms), ack(3 * ms)}, seq, 2)
+	require.ErrorContains(t, err, "3 of 2 updates")
+
+	launched := agentsim.Entry{At: 0, Name: agentsim.EventLaunched, Detail: "pid=42 /x"}
+	_, err = registerTime([]agentsim.Entry{launched})
+	require.ErrorContains(t, err, "no registration")
+
+	exited := agentsim.Entry{At: 5 * ms, Name: agentsim.EventExited}
+	crashed := agentsim.Entry{At: 6 * ms, Name: agentsim.EventAgentCrashed}
+	_, err = crashNoticed([]agentsim.Entry{launched, exited, crashed})
+	require.ErrorContains(t, err, "exited before")
 }
 
 func TestSplice(t *testing.T) {
