@@ -158,5 +158,18 @@ func render(results map[string][]result, runs, updates int, idle, crashTimeout t
 			fmt.Fprintf(&b, "\nRound trips of %s: n/a, %s.\n", im.name, rs[0].rttNA)
 		}
 	}
+	writeFailedRuns(&b, results, runs)
 	return b.String()
+}
+
+// writeFailedRuns says which implementations have fewer figures than runs:
+// a run that failed is left out (the harness printed why), so their cells
+// are over the runs that completed.
+func writeFailedRuns(b *strings.Builder, results map[string][]result, runs int) {
+	for _, im := range impls {
+		if n := len(results[im.name]); n > 0 && n < runs {
+			fmt.Fprintf(b, "\n%s: %d of %d runs completed; its cells are over those (the harness's output says why the others failed).\n",
+				im.name, n, runs)
+		}
+	}
 }

@@ -158,3 +158,13 @@ func TestCharge(t *testing.T) {
 			r.agentCPU, r.execCPU, r.execSyscalls, r.agentBusy, r.busy)
 	}
 }
+
+// A run that failed is left out of the figures, and the report says so
+// rather than claim every run.
+func TestRenderSaysWhichRunsFailed(t *testing.T) {
+	r := result{seqRate: 1000, register: time.Millisecond}
+	out := render(map[string][]result{"ours-v0": {r, r}, "ours-v1": {r}, "mesos-go-v1": {r, r}}, 2, 1, time.Second, time.Second, "cmd")
+	require.Contains(t, out, "ours-v1: 1 of 2 runs completed")
+	require.NotContains(t, out, "ours-v0: ")
+	require.NotContains(t, out, "mesos-go-v0: ") // not run at all: its cells say "no run"
+}
