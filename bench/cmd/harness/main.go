@@ -22,7 +22,8 @@
 //     task ("warm": just TASK_FINISHED) is queued before the launch; once it
 //     is acknowledged, VmRSS of the executor process ("RSS registered")
 //     and its private part, RssAnon.
-//  2. idle CPU: utime+stime of the process (/proc/<pid>/stat) over -idle.
+//  2. idle CPU: the process's CPU time (its process CPU clock, every
+//     thread, user and system) over -idle.
 //  3. one task, -updates TASK_RUNNING updates then TASK_FINISHED, sent as
 //     fast as the API allows (each executor loops on its send call without
 //     waiting for acknowledgements; mesos-go's calls are synchronous, ours
@@ -98,8 +99,8 @@ type result struct {
 	// run; agentBusy: that CPU time over the run's wall time, in cores.
 	agentCPU  time.Duration
 	agentBusy float64
-	// execCPU: the executor's CPU time per update in the same run (from
-	// /proc, in clock ticks); busy: the agent's and the executor's CPU
+	// execCPU: the executor's CPU time per update in the same run (its
+	// process CPU clock, to the ns); busy: the agent's and the executor's CPU
 	// time together over the run's wall time, in cores.
 	execCPU time.Duration
 	busy    float64

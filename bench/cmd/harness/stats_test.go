@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -35,10 +37,6 @@ func TestParseProc(t *testing.T) {
 	status := "Name:\tours\nVmHWM:\t   16136 kB\nVmRSS:\t   10584 kB\n"
 	if v, err := parseStatusField(bufio.NewScanner(strings.NewReader(status)), "VmRSS"); err != nil || v != 10584 {
 		t.Errorf("VmRSS = %v, %v", v, err)
-	}
-	stat := "123 (a b) S 1 123 123 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 5 0 100 0 0"
-	if d, err := parseStatCPU(stat); err != nil || d != 10*clockTick {
-		t.Errorf("cpu = %v, %v, want 100ms", d, err)
 	}
 	io := "rchar: 9000\nwchar: 8000\nsyscr: 360\nsyscw: 480\nread_bytes: 0\n"
 	if n, err := parseSyscalls(io); err != nil || n != 840 {
@@ -167,4 +165,35 @@ func TestRenderSaysWhichRunsFailed(t *testing.T) {
 	require.Contains(t, out, "ours-v1: 1 of 2 runs completed")
 	require.NotContains(t, out, "ours-v0: ")
 	require.NotContains(t, out, "mesos-go-v0: ") // not run at all: its cells say "no run"
+}
+
+// An executor's CPU time is read finer than /proc's 10 ms clock ticks: an
+// update costs 10-50 µs, so the 16-task run's ~10,000 updates take a few
+// ticks in all, and reading them in whole ticks at both ends was off by up
+// to 20 ms. Here the process's own CPU time grows by 1 ms between two reads:
+// in ticks that reads as 0 or 10 ms.
+func TestCPUTimeResolvesLessThanAClockTick(t *testing.T) {
+	pid := os.Getpid()
+	before, err := cpuTime(pid)
+	require.NoError(t, err)
+	self0, err := selfCPU()
+	require.NoError(t, err)
+	for {
+		self, err := selfCPU()
+		require.NoError(t, err)
+		if self-self0 >= time.Millisecond {
+			break
+		}
+	}
+	after, err := cpuTime(pid)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, after-before, time.Millisecond)
+	require.Less(t, after-before, 8*time.Millisecond)
+
+	_, err = cpuTime(1 << 30) // beyond any pid
+	require.ErrorContains(t, err, "not a process id")
+	gone := exec.Command("true")
+	require.NoError(t, gone.Run())
+	_, err = cpuTime(gone.Process.Pid) // reaped
+	require.Error(t, err)
 }
