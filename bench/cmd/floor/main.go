@@ -112,6 +112,7 @@ func main() {
 func run(bin string, args []string) (outcome, error) {
 	c := exec.Command(bin, args...)
 	c.Env = []string{"PATH=" + os.Getenv("PATH")}
+	c.Dir = filepath.Dir(bin) // what a program writes (mesosgo-v0's glog files) goes with it
 	out, err := c.StdoutPipe()
 	if err != nil {
 		return outcome{}, err

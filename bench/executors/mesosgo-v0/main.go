@@ -8,6 +8,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
@@ -44,6 +45,12 @@ func (executor) Error(d exec.ExecutorDriver, msg string)      { fmt.Fprintln(os.
 
 func main() {
 	defer task.StartProfile()()
+	// glog, which the driver logs through, writes its INFO lines (several
+	// per update: part of what this driver costs) to files in $TMPDIR by
+	// default; in the sandbox they go when the agent removes it.
+	if err := flag.Set("log_dir", "."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 	d, err := exec.NewMesosExecutorDriver(exec.DriverConfig{Executor: executor{}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
