@@ -12,6 +12,10 @@ type metric struct {
 	get    func(result) float64
 	format func(float64) string
 	higher bool // higher is better
+	// neither: neither higher nor lower is better (how busy the processes
+	// were: a slower implementation keeps them less busy), so no peer is
+	// the better one and the row has no ratio.
+	neither bool
 	// target says whether ours (best of the two wires, its median) meets
 	// the goal, given the best peer's median; "" when there is no target.
 	target func(ours, peer float64, r map[string][]result) string
@@ -60,9 +64,9 @@ var metrics = []metric{
 	{name: "acked updates/s, 16 tasks", get: func(r result) float64 { return r.concRate }, format: perSec, higher: true,
 		target: func(o, p float64, _ map[string][]result) string { return yes(o >= 3*p, "≥ 3x best peer") }, againstPeer: true},
 	{name: "simulated agent CPU per update, 16 tasks", get: func(r result) float64 { return dms(r.agentCPU) }, format: ms},
-	{name: "simulated agent busy, 16 tasks (cores)", get: func(r result) float64 { return r.agentBusy }, format: cores},
+	{name: "simulated agent busy, 16 tasks (cores)", get: func(r result) float64 { return r.agentBusy }, format: cores, neither: true},
 	{name: "executor CPU per update, 16 tasks", get: func(r result) float64 { return dms(r.execCPU) }, format: ms},
-	{name: "agent and executor busy, 16 tasks (cores)", get: func(r result) float64 { return r.busy }, format: cores},
+	{name: "agent and executor busy, 16 tasks (cores)", get: func(r result) float64 { return r.busy }, format: cores, neither: true},
 	{name: "executor read and write syscalls per update, 16 tasks", get: func(r result) float64 { return r.execSyscalls }, format: perUpdate},
 	{name: "update interval at agent p50", get: func(r result) float64 { return dms(r.p50) }, format: ms},
 	{name: "update interval at agent p99", get: func(r result) float64 { return dms(r.p99) }, format: ms},
@@ -134,7 +138,7 @@ func render(results map[string][]result, runs, updates int, idle, crashTimeout t
 			}
 			o, ok := meds[im.name]
 			switch {
-			case !ok || !havePeer:
+			case !ok || !havePeer || m.neither:
 				b.WriteString(" – |")
 			case math.IsInf(peer, 1) && !math.IsInf(o, 1):
 				b.WriteString(" peer never |")

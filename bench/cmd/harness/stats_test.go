@@ -197,3 +197,22 @@ func TestCPUTimeResolvesLessThanAClockTick(t *testing.T) {
 	_, err = cpuTime(gone.Process.Pid) // reaped
 	require.Error(t, err)
 }
+
+// How busy the processes were is neither better high nor better low (a
+// slower implementation keeps them less busy): no peer is the better one,
+// so those rows have no ratio.
+func TestRenderBusyHasNoBestPeer(t *testing.T) {
+	ours := result{agentBusy: 0.9, busy: 1.8, agentCPU: 10 * time.Microsecond}
+	slow := result{agentBusy: 0.5, busy: 1.5, agentCPU: 100 * time.Microsecond}
+	out := render(map[string][]result{"ours-v0": {ours}, "ours-v1": {ours}, "mesos-go-v0": {slow}, "mesos-go-v1": {slow}},
+		1, 1, time.Second, time.Second, "cmd")
+	rows := map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if name, _, ok := strings.Cut(strings.TrimPrefix(l, "| "), " |"); ok {
+			rows[name] = l
+		}
+	}
+	require.Equal(t, "| simulated agent busy, 16 tasks (cores) | 0.90 | 0.90 | 0.50 | 0.50 | – | – |  |", rows["simulated agent busy, 16 tasks (cores)"])
+	require.Equal(t, "| agent and executor busy, 16 tasks (cores) | 1.80 | 1.80 | 1.50 | 1.50 | – | – |  |", rows["agent and executor busy, 16 tasks (cores)"])
+	require.Contains(t, rows["simulated agent CPU per update, 16 tasks"], "| 0.10x | 0.10x |")
+}
