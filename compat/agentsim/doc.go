@@ -34,7 +34,8 @@
 // A Profile is one agent generation: its libprocess framing, whether it
 // links to the executor, what its v1 endpoint does (nothing up to 0.24, a
 // stub in 0.25-0.26, 0.27's event numbering, 1.0's validation, 1.1's
-// container id, 1.3's executor tokens, 1.8's heartbeats), the exact
+// container id, 1.2's check_status rules, 1.3's executor tokens, 1.8's
+// heartbeats), the exact
 // environment it gives the executor (Profile.Env) and the rules that
 // changed between releases. Profiles() lists the predefined ones, from
 // Mesos020 to Mesos112; each documents the facts it encodes. Agents before
@@ -78,7 +79,8 @@
 // sender; on v1 as ACKNOWLEDGED on the stream, the UPDATE having been
 // answered 202. The v1 endpoint refuses bad calls with the statuses of
 // Http::executor (401 without the token on 1.3, 503 while recovering, 405,
-// 400, 415, 406, 403 before SUBSCRIBE, 501 for UNKNOWN on 1.0+). A
+// 400 (with an incomplete check_status from 1.2 on), 415, 406, 403
+// before SUBSCRIBE, 501 for UNKNOWN on 1.0+). A
 // reregistration, or a re-SUBSCRIBE, after a checkpointed Restart is
 // expected within ReregistrationTimeout (with ReregistrationRetryInterval,
 // the ReconnectExecutorMessage is repeated until the executor reregisters,
@@ -110,10 +112,8 @@
 // TASK_DROPPED/TASK_LOST for tasks a reregistering executor does not list,
 // pre-1.4 libprocess not answering libprocess senders (the messenger always
 // answers 202), JWT claims (the token is an opaque string compared as a
-// whole), HTTPS, domain sockets, a call whose protobuf leaves the type
-// out (read as UNKNOWN: 501 rather than 400 on 1.0+), and the check of an
-// UPDATE's check_status (validateCheckStatusInfo: a real agent answers 400;
-// this driver refuses such an update before it is sent).
+// whole), HTTPS, domain sockets, and a call whose protobuf leaves the type
+// out (read as UNKNOWN: 501 rather than 400 on 1.0+).
 //
 // # Waiting
 //

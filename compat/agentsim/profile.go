@@ -121,6 +121,11 @@ type Profile struct {
 	// 16-byte UUID is refused with 400 (validation.cpp from 1.0.0). Before,
 	// only a missing uuid was.
 	V1ValidatesUUID bool
+	// V1ValidatesCheckStatus: since 1.2 an UPDATE whose status has a
+	// check_status without a known type, or without the result its type
+	// calls for, is refused with 400 (validation.cpp and checker.cpp at
+	// the 1.2.0 tag; TCP checks from 1.3.0). Mesos11 plays 1.1 here.
+	V1ValidatesCheckStatus bool
 	// V1ContainerID: SUBSCRIBED carries container_id since 1.1
 	// (executor.proto); it is the last path component of the sandbox (the
 	// captures).
@@ -214,15 +219,16 @@ var Mesos11 = Mesos10.then("1.1", "Mesos 1.1-1.2: as 1.0, LAUNCH_GROUP, SUBSCRIB
 	func(p *Profile) { p.V1ContainerID, p.TaskGroups, p.ShutdownTasklessSubscriber = true, true, true })
 
 // Mesos13 is an agent of 1.3.0 run with executor authentication: as
-// Mesos11, plus MESOS_EXECUTOR_AUTHENTICATION_TOKEN, and 401 for any v1
-// request without the Bearer token.
+// Mesos11, plus MESOS_EXECUTOR_AUTHENTICATION_TOKEN, 401 for any v1
+// request without the Bearer token, and 1.2's check_status validation.
 var Mesos13 = Mesos11.then("1.3", "Mesos 1.3.0 with --authenticate_http_executors: as 1.1, executor tokens",
-	func(p *Profile) { p.AuthenticatesExecutors = true })
+	func(p *Profile) { p.AuthenticatesExecutors, p.V1ValidatesCheckStatus = true, true })
 
 // Mesos14 is an agent of 1.4: as Mesos11 (without authentication), with
-// MESOS_SUBSCRIPTION_BACKOFF_MAX following the reregistration timeout.
+// 1.2's check_status validation and MESOS_SUBSCRIPTION_BACKOFF_MAX
+// following the reregistration timeout.
 var Mesos14 = Mesos11.then("1.4", "Mesos 1.4: links, backoff max = reregistration timeout, v1 as 1.1",
-	func(p *Profile) { p.BackoffMaxIsReregistrationTimeout = true })
+	func(p *Profile) { p.BackoffMaxIsReregistrationTimeout, p.V1ValidatesCheckStatus = true, true })
 
 // Mesos15 is an agent of 1.5 to 1.7: as Mesos14 in what is modelled. 1.5.1
 // narrowed the shutdown of taskless subscribers to executors never sent a

@@ -19,7 +19,8 @@ func TestLaunchGroupNeedsAnAgentWithTaskGroups(t *testing.T) {
 
 // 0.24 stops setting RunTaskMessage.framework_id; 1.0 starts shutting down
 // executors that register with no task, 1.1 those that subscribe with none
-// (see Profile.RunTaskFrameworkID and Profile.ShutdownTasklessExecutor).
+// (see Profile.RunTaskFrameworkID and Profile.ShutdownTasklessExecutor);
+// 1.2 starts validating check_status, in every profile after Mesos11.
 func TestProfilesBetweenTheirNeighbours(t *testing.T) {
 	require.True(t, Mesos022.RunTaskFrameworkID)
 	require.False(t, Mesos024.RunTaskFrameworkID)
@@ -29,4 +30,7 @@ func TestProfilesBetweenTheirNeighbours(t *testing.T) {
 	require.True(t, Mesos11.ShutdownTasklessSubscriber)
 	require.False(t, Mesos15.Heartbeats)
 	require.True(t, Mesos18.Heartbeats)
+	require.False(t, Mesos11.V1ValidatesCheckStatus)
+	require.True(t, Mesos13.V1ValidatesCheckStatus)
+	require.True(t, Mesos14.V1ValidatesCheckStatus)
 }

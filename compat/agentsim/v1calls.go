@@ -357,6 +357,33 @@ func validateUpdate(c *executor.Call, p Profile) string {
 		return "Received TASK_STAGING from executor " + c.ExecutorID.Value + " which is not allowed"
 	case s.ExecutorID != nil && s.ExecutorID.Value != c.ExecutorID.Value:
 		return "ExecutorID in Call: " + c.ExecutorID.Value + " does not match ExecutorID in TaskStatus: " + s.ExecutorID.Value
+	case p.V1ValidatesCheckStatus && s.CheckStatus != nil:
+		return validateCheckStatus(s.CheckStatus)
 	}
 	return ""
+}
+
+// validateCheckStatus is the agent's check of an UPDATE's check_status
+// (1.2+): a known type and the result that type calls for.
+func validateCheckStatus(c *mesos.CheckStatusInfo) string {
+	missing := func(absent bool, field, kind string) string {
+		if absent {
+			return "Expecting '" + field + "' to be set for " + kind + " check's status"
+		}
+		return ""
+	}
+	switch {
+	case c.Type == nil:
+		return "CheckStatusInfo must specify 'type'"
+	case *c.Type == mesos.CheckInfo_COMMAND:
+		return missing(c.Command == nil, "command", "COMMAND")
+	case *c.Type == mesos.CheckInfo_HTTP:
+		return missing(c.HTTP == nil, "http", "HTTP")
+	case *c.Type == mesos.CheckInfo_TCP:
+		return missing(c.TCP == nil, "tcp", "TCP")
+	case *c.Type == mesos.CheckInfo_UNKNOWN:
+		return "'UNKNOWN' is not a valid check's status type"
+	}
+	// A type the agent's schema does not have does not parse as one.
+	return "CheckStatusInfo must specify 'type'"
 }

@@ -36,6 +36,9 @@ func TestV1RefusesBadCalls(t *testing.T) {
 			return f.post(c)
 		}
 	}
+	spoilCheck := func(check *mesos.CheckStatusInfo) func(*v1Executor) reply {
+		return spoilUpdate(func(c *executor.Call) { c.Update.Status.CheckStatus = check })
+	}
 	for _, tc := range []struct {
 		name    string
 		profile Profile
@@ -84,6 +87,15 @@ func TestV1RefusesBadCalls(t *testing.T) {
 			http.StatusNotImplemented, ""},
 		{"UNKNOWN on 0.28", Mesos028, func(f *v1Executor) reply { return f.post(f.call(executor.Call_UNKNOWN)) },
 			http.StatusBadRequest, "'type'"},
+		{"check status without type", Mesos15, spoilCheck(&mesos.CheckStatusInfo{}), http.StatusBadRequest, "must specify 'type'"},
+		{"check status UNKNOWN", Mesos112, spoilCheck(&mesos.CheckStatusInfo{Type: mesos.CheckInfo_UNKNOWN.Enum()}),
+			http.StatusBadRequest, "'UNKNOWN' is not a valid"},
+		{"command check without command", Mesos14, spoilCheck(&mesos.CheckStatusInfo{Type: mesos.CheckInfo_COMMAND.Enum()}),
+			http.StatusBadRequest, "'command'"},
+		{"HTTP check without http", Mesos112, spoilCheck(&mesos.CheckStatusInfo{Type: mesos.CheckInfo_HTTP.Enum()}),
+			http.StatusBadRequest, "'http'"},
+		{"TCP check without tcp", Mesos18, spoilCheck(&mesos.CheckStatusInfo{Type: mesos.CheckInfo_TCP.Enum()}),
+			http.StatusBadRequest, "'tcp'"},
 		{"HEARTBEAT on 1.4", Mesos14, func(f *v1Executor) reply { return f.post(httpapi.HeartbeatCall()) },
 			http.StatusBadRequest, "'type'"},
 	} {
@@ -119,6 +131,23 @@ func TestV1ShortUUIDBefore10IsAcceptedAndDropped(t *testing.T) {
 	f.accepted(c)
 	require.Empty(t, a.Updates())
 	require.Contains(t, names(a.Trace(), AtAgent), EventUpdateDropped)
+}
+
+// Before 1.2 the agent does not look into an UPDATE's check_status; from
+// 1.2 on a complete one passes (validation.cpp at the 1.1.0 and 1.2.0 tags).
+func TestV1CheckStatusValidatedFrom12(t *testing.T) {
+	_, f, _ := subscribedExecutor(t, Mesos11, httpapi.Protobuf)
+	c := f.updateCall("t1", mesos.TASK_RUNNING)
+	c.Update.Status.CheckStatus = &mesos.CheckStatusInfo{}
+	f.accepted(c)
+
+	a, f, _ := subscribedExecutor(t, Mesos112, httpapi.JSON)
+	c = f.updateCall("t1", mesos.TASK_RUNNING)
+	exit := int32(0)
+	c.Update.Status.CheckStatus = &mesos.CheckStatusInfo{Type: mesos.CheckInfo_COMMAND.Enum(),
+		Command: &mesos.CheckStatusInfo_Command{ExitCode: &exit}}
+	f.accepted(c)
+	require.Len(t, a.Updates(), 1)
 }
 
 // A call other than SUBSCRIBE from an executor that has not subscribed is
