@@ -118,8 +118,10 @@ type Profile struct {
 	// Http::executor, 0.28.0 against 1.0.0).
 	V1UnknownCallType bool
 	// V1ValidatesUUID: since 1.0 an UPDATE whose status.uuid is not a valid
-	// 16-byte UUID is refused with 400 (validation.cpp from 1.0.0). Before,
-	// only a missing uuid was.
+	// UUID (16 bytes, version 1 to 5) is refused with 400 (validation.cpp
+	// and stout's UUID::fromBytes from 1.0.0). Before, only a missing uuid
+	// was. (Agents 1.0.0-1.0.2 and 1.1.0 abort instead: their validation
+	// calls get() on the failed parse; fixed in 1.0.3, 1.1.1 and 1.2.0.)
 	V1ValidatesUUID bool
 	// V1ValidatesCheckStatus: since 1.2 an UPDATE whose status has a
 	// check_status without a known type, or without the result its type

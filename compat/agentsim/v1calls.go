@@ -349,8 +349,8 @@ func validateUpdate(c *executor.Call, p Profile) string {
 	switch {
 	case len(s.UUID) == 0:
 		return absentField(true, "uuid")
-	case p.V1ValidatesUUID && len(s.UUID) != 16:
-		return fmt.Sprintf("Invalid UUID: not 16 bytes but %d", len(s.UUID))
+	case p.V1ValidatesUUID && !validUUID(s.UUID):
+		return fmt.Sprintf("Not a valid UUID: %d bytes, version %d", len(s.UUID), uuidVersion(s.UUID))
 	case s.Source == nil || *s.Source != mesos.SOURCE_EXECUTOR:
 		return "Received Call from executor " + c.ExecutorID.Value + " with invalid source, expecting 'SOURCE_EXECUTOR'"
 	case s.GetState() == mesos.TASK_STAGING:
@@ -361,6 +361,21 @@ func validateUpdate(c *executor.Call, p Profile) string {
 		return validateCheckStatus(s.CheckStatus)
 	}
 	return ""
+}
+
+// validUUID is stout's test of a uuid from 1.0 on (UUID::fromBytes): 16
+// bytes whose version nibble is one of RFC 4122's five.
+func validUUID(u []byte) bool {
+	v := uuidVersion(u)
+	return len(u) == 16 && v >= 1 && v <= 5
+}
+
+// uuidVersion is the version nibble of u (byte 6), 0 if u is too short.
+func uuidVersion(u []byte) int {
+	if len(u) < 7 {
+		return 0
+	}
+	return int(u[6] >> 4)
 }
 
 // validateCheckStatus is the agent's check of an UPDATE's check_status

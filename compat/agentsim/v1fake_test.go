@@ -65,6 +65,7 @@ func (f *v1Executor) subscribeCall(updates ...*executor.Call) *executor.Call {
 func (f *v1Executor) updateCall(taskID string, state mesos.TaskState) *executor.Call {
 	uuid := make([]byte, 16)
 	rand.Read(uuid)
+	uuid[6] = uuid[6]&0x0f | 0x40 // version 4, as the agent requires from 1.0 on
 	now := float64(time.Now().UnixNano()) / 1e9
 	c := f.call(executor.Call_UPDATE)
 	c.Update = &executor.Call_Update{Status: mesos.TaskStatus{

@@ -65,6 +65,8 @@ func TestV1RefusesBadCalls(t *testing.T) {
 		}, http.StatusMethodNotAllowed, ""},
 		{"short uuid", Mesos10, spoilUpdate(func(c *executor.Call) { c.Update.Status.UUID = c.Update.Status.UUID[:8] }),
 			http.StatusBadRequest, "UUID"},
+		{"uuid of no known version", Mesos112, spoilUpdate(func(c *executor.Call) { c.Update.Status.UUID[6] &= 0x0f }),
+			http.StatusBadRequest, "Not a valid UUID"},
 		{"no uuid", Mesos028, spoilUpdate(func(c *executor.Call) { c.Update.Status.UUID = nil }),
 			http.StatusBadRequest, "'uuid'"},
 		{"TASK_STAGING", Mesos112, spoilUpdate(func(c *executor.Call) { c.Update.Status.State = mesos.TASK_STAGING.Enum() }),
