@@ -128,6 +128,13 @@ type Profile struct {
 	// calls for, is refused with 400 (validation.cpp and checker.cpp at
 	// the 1.2.0 tag; TCP checks from 1.3.0). Mesos11 plays 1.1 here.
 	V1ValidatesCheckStatus bool
+	// ChecksUpdateAgentID: since 1.1 the agent drops, unacknowledged, a
+	// status update whose slave_id, or whose status's slave_id, is not its
+	// own; on the legacy wire a status without one is dropped too, while a
+	// v1 UPDATE's status gets the agent's id if it has none
+	// (Slave::statusUpdate and protobuf::createStatusUpdate from the 1.1.0
+	// tag). Before, neither id was looked at.
+	ChecksUpdateAgentID bool
 	// V1ContainerID: SUBSCRIBED carries container_id since 1.1
 	// (executor.proto); it is the last path component of the sandbox (the
 	// captures).
@@ -215,10 +222,13 @@ var Mesos10 = Mesos028.then("1.0", "Mesos 1.0: links, kill policy, v1 stable, sh
 // Deprecated: use Mesos10 (or Mesos11, Mesos13).
 var Mesos1x = Mesos10
 
-// Mesos11 is an agent of 1.1 or 1.2: as Mesos10, with task groups and
-// SUBSCRIBED.container_id.
+// Mesos11 is an agent of 1.1 or 1.2: as Mesos10, with task groups,
+// SUBSCRIBED.container_id and the check of an update's agent ids.
 var Mesos11 = Mesos10.then("1.1", "Mesos 1.1-1.2: as 1.0, LAUNCH_GROUP, SUBSCRIBED.container_id, shuts down taskless subscribers",
-	func(p *Profile) { p.V1ContainerID, p.TaskGroups, p.ShutdownTasklessSubscriber = true, true, true })
+	func(p *Profile) {
+		p.V1ContainerID, p.TaskGroups, p.ShutdownTasklessSubscriber = true, true, true
+		p.ChecksUpdateAgentID = true
+	})
 
 // Mesos13 is an agent of 1.3.0 run with executor authentication: as
 // Mesos11, plus MESOS_EXECUTOR_AUTHENTICATION_TOKEN, 401 for any v1

@@ -71,10 +71,10 @@ func (a *Agent) checkUpdateLocked(u *mesosproto.StatusUpdate) string {
 		return "no uuid"
 	case len(u.UUID) != 16:
 		return fmt.Sprintf("uuid of %d bytes: a real agent would abort (UUID::fromBytes)", len(u.UUID))
-	case u.GetSlaveID().GetValue() != a.cfg.AgentID:
-		return fmt.Sprintf("update.slave_id %q is not this agent's", u.GetSlaveID().GetValue())
-	case u.Status.AgentID != nil && u.Status.AgentID.Value != a.cfg.AgentID:
-		return fmt.Sprintf("status.slave_id %q is not this agent's", u.Status.AgentID.Value)
+	case a.cfg.Profile.ChecksUpdateAgentID && u.GetSlaveID().GetValue() != a.cfg.AgentID:
+		return fmt.Sprintf("update.slave_id %q is not this agent's (1.1+)", u.GetSlaveID().GetValue())
+	case a.cfg.Profile.ChecksUpdateAgentID && u.Status.GetAgentID().GetValue() != a.cfg.AgentID:
+		return fmt.Sprintf("status.slave_id %q is not this agent's (1.1+)", u.Status.GetAgentID().GetValue())
 	case a.exec.state == Unknown || u.GetFrameworkID().GetValue() != a.cfg.FrameworkID:
 		return fmt.Sprintf("unknown framework %q", u.GetFrameworkID().GetValue())
 	}

@@ -35,6 +35,7 @@ func TestInvalidUpdatesAreDroppedWithoutAcknowledgement(t *testing.T) {
 		"other agent":      func(u *mesosproto.StatusUpdate) { u.SlaveID = &mesos.AgentID{Value: "other"} },
 		"no agent":         func(u *mesosproto.StatusUpdate) { u.SlaveID = nil },
 		"status agent":     func(u *mesosproto.StatusUpdate) { u.Status.AgentID = &mesos.AgentID{Value: "other"} },
+		"no status agent":  func(u *mesosproto.StatusUpdate) { u.Status.AgentID = nil },
 		"other framework":  func(u *mesosproto.StatusUpdate) { u.FrameworkID = &mesos.FrameworkID{Value: "other"} },
 		"without a status": func(u *mesosproto.StatusUpdate) { u.Status = nil },
 	} {
@@ -55,7 +56,29 @@ func TestInvalidUpdatesAreDroppedWithoutAcknowledgement(t *testing.T) {
 			dropped++
 		}
 	}
-	require.Equal(t, 7, dropped)
+	require.Equal(t, 8, dropped)
+}
+
+// Before 1.1 the agent does not compare an update's agent ids with its
+// own (Slave::statusUpdate at the 1.0.0 and 1.1.0 tags): an update naming
+// another agent, or none in its status, is accepted and acknowledged.
+func TestAgentIDsOfUpdatesUncheckedBefore11(t *testing.T) {
+	a := startAgent(t, AgentConfig{Profile: Mesos10})
+	f := newFakeExecutor(t, a)
+	f.registerWithTask(a, "t1")
+
+	for _, spoil := range []func(*mesosproto.StatusUpdate){
+		func(u *mesosproto.StatusUpdate) { u.SlaveID = &mesos.AgentID{Value: "other"} },
+		func(u *mesosproto.StatusUpdate) { u.Status.AgentID = nil },
+	} {
+		m := f.statusUpdate("t1", mesos.TASK_RUNNING, f.m.UPID())
+		spoil(m.Update)
+		f.send(m)
+		var ack mesosproto.StatusUpdateAcknowledgementMessage
+		f.expect(&ack)
+		require.Equal(t, m.Update.UUID, ack.UUID)
+	}
+	require.Len(t, a.Updates(), 2)
 }
 
 func TestUpdateWithoutPidIsAcceptedButNeverAcknowledged(t *testing.T) {

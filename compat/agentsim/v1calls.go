@@ -215,11 +215,15 @@ func (a *Agent) updateCallLocked(c *executor.Call) {
 // stampLocked fills what the agent fills in an UPDATE's StatusUpdate
 // (protobuf::createStatusUpdate, from Http::executor) and
 // compat.LegacyFromCall leaves: the timestamp, if the status
-// has none.
+// has none, and from 1.1 on the status's agent id, if it has none.
 func (a *Agent) stampLocked(u *mesosproto.StatusUpdate) {
 	if u.Timestamp == nil {
 		now := float64(time.Now().UnixNano()) / 1e9
 		u.Timestamp = &now
+	}
+	if a.cfg.Profile.ChecksUpdateAgentID && u.Status != nil && u.Status.AgentID == nil {
+		id := a.agentID()
+		u.Status.AgentID = &id
 	}
 }
 
