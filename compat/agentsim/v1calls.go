@@ -350,17 +350,18 @@ func validateUpdate(c *executor.Call, p Profile) string {
 		return absentField(true, "update")
 	}
 	s := &c.Update.Status
+	sender := "executor " + c.ExecutorID.Value + " of framework " + c.FrameworkID.Value
 	switch {
 	case len(s.UUID) == 0:
 		return absentField(true, "uuid")
 	case p.V1ValidatesUUID && !validUUID(s.UUID):
 		return fmt.Sprintf("Not a valid UUID: %d bytes, version %d", len(s.UUID), uuidVersion(s.UUID))
-	case s.Source == nil || *s.Source != mesos.SOURCE_EXECUTOR:
-		return "Received Call from executor " + c.ExecutorID.Value + " with invalid source, expecting 'SOURCE_EXECUTOR'"
-	case s.GetState() == mesos.TASK_STAGING:
-		return "Received TASK_STAGING from executor " + c.ExecutorID.Value + " which is not allowed"
 	case s.ExecutorID != nil && s.ExecutorID.Value != c.ExecutorID.Value:
 		return "ExecutorID in Call: " + c.ExecutorID.Value + " does not match ExecutorID in TaskStatus: " + s.ExecutorID.Value
+	case s.Source == nil || *s.Source != mesos.SOURCE_EXECUTOR:
+		return "Received Call from " + sender + " with invalid source, expecting 'SOURCE_EXECUTOR'"
+	case s.GetState() == mesos.TASK_STAGING:
+		return "Received TASK_STAGING from " + sender + " which is not allowed"
 	case p.V1ValidatesCheckStatus && s.CheckStatus != nil:
 		return validateCheckStatus(s.CheckStatus)
 	}

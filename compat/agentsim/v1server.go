@@ -166,7 +166,7 @@ func (s *v1Server) decideBody(r *http.Request, body []byte, err error, call *exe
 		return ans, call
 	}
 	if msg := validateCall(call, p); msg != "" {
-		return refused(http.StatusBadRequest, "Failed to validate executor::Call: "+msg), call
+		return refused(http.StatusBadRequest, "Failed to validate Executor::Call: "+msg), call
 	}
 	var out httpapi.Codec
 	if call.Type == executor.Call_SUBSCRIBE {

@@ -135,6 +135,27 @@ func TestV1ShortUUIDBefore10IsAcceptedAndDropped(t *testing.T) {
 	require.Contains(t, names(a.Trace(), AtAgent), EventUpdateDropped)
 }
 
+// A refused UPDATE's body is the agent's own text, and a call wrong in
+// several ways is answered for the first of them in validateExecutorCall's
+// order: uuid, executor id, source, state (validation.cpp).
+func TestV1ValidationAnswersAsTheAgentWords(t *testing.T) {
+	_, f, _ := subscribedExecutor(t, Mesos112, httpapi.JSON)
+	c := f.updateCall("t1", mesos.TASK_STAGING)
+	r := f.post(c)
+	require.Equal(t, "Failed to validate Executor::Call: Received TASK_STAGING from executor "+DefaultExecutorID+
+		" of framework "+DefaultFrameworkID+" which is not allowed", r.body)
+
+	c.Update.Status.Source = mesos.SOURCE_MASTER.Enum()
+	r = f.post(c)
+	require.Equal(t, "Failed to validate Executor::Call: Received Call from executor "+DefaultExecutorID+
+		" of framework "+DefaultFrameworkID+" with invalid source, expecting 'SOURCE_EXECUTOR'", r.body)
+
+	c.Update.Status.ExecutorID = &mesos.ExecutorID{Value: "other"}
+	r = f.post(c)
+	require.Equal(t, "Failed to validate Executor::Call: ExecutorID in Call: "+DefaultExecutorID+
+		" does not match ExecutorID in TaskStatus: other", r.body)
+}
+
 // Before 1.2 the agent does not look into an UPDATE's check_status; from
 // 1.2 on a complete one passes (validation.cpp at the 1.1.0 and 1.2.0 tags).
 func TestV1CheckStatusValidatedFrom12(t *testing.T) {
