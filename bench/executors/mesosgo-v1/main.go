@@ -57,6 +57,7 @@ func main() {
 	update := func(id mesos.TaskID, st mesos.TaskState, ack chan struct{}) {
 		u := make([]byte, 16)
 		rand.Read(u)
+		u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80 // version 4, as its example-executor's uuid.NewRandom; agents refuse others
 		upd := calls.Update(mesos.TaskStatus{TaskID: id, State: st.Enum(), Source: mesos.SOURCE_EXECUTOR.Enum(),
 			ExecutorID: &mesos.ExecutorID{Value: cfg.ExecutorID}, UUID: u})
 		mu.Lock()
