@@ -107,6 +107,8 @@ type hostile struct {
 	conn  net.Conn
 	br    *bufio.Reader
 	seen  string // the log line found
+	// before is the update left unacknowledged when the bad input comes.
+	before agentsim.Update
 }
 
 func runHostile(t *testing.T, logs logCapture, c hostileCase) string {
@@ -134,9 +136,7 @@ func runHostile(t *testing.T, logs logCapture, c hostileCase) string {
 
 	// An update still unacknowledged when the bad input arrives.
 	agent.SetAckDelay(150 * time.Millisecond)
-	h.update("before")
-	_, err = agent.WaitUpdate(ctx, "before", mesos.TASK_RUNNING)
-	require.NoError(t, err)
+	h.before = h.update("before")
 
 	h.from = logs.mark()
 	if c.raw != nil {
@@ -159,8 +159,6 @@ func runHostile(t *testing.T, logs logCapture, c hostileCase) string {
 	// The driver still works, and nothing was lost.
 	agent.SetAckDelay(0)
 	h.update("after")
-	_, err = agent.WaitUpdate(ctx, "after", mesos.TASK_RUNNING)
-	require.NoError(t, err)
 	require.NoError(t, h.drv.AwaitAcknowledgements(ctx))
 	require.NoError(t, agent.WaitAllAcknowledged(ctx))
 	n, problems := agentsim.AckProblems(agent.Trace().Entries())
@@ -178,10 +176,22 @@ func runHostile(t *testing.T, logs logCapture, c hostileCase) string {
 	return h.seen
 }
 
-func (h *hostile) update(taskID string) {
+// update sends a TASK_RUNNING update of t1 (a task the agent launched:
+// v1 agents acknowledge no other) with message msg, and returns it as the
+// agent received it.
+func (h *hostile) update(msg string) agentsim.Update {
 	h.t.Helper()
-	_, err := h.drv.SendStatusUpdate(&mesos.TaskStatus{TaskID: mesos.TaskID{Value: taskID}, State: mesos.TASK_RUNNING.Enum()})
+	n := h.agent.Accepted()
+	_, err := h.drv.SendStatusUpdate(&mesos.TaskStatus{TaskID: mesos.TaskID{Value: "t1"}, State: mesos.TASK_RUNNING.Enum(), Message: &msg})
 	require.NoError(h.t, err)
+	require.NoError(h.t, h.agent.WaitAccepted(h.ctx, n+1))
+	for _, u := range h.agent.Updates() {
+		if u.Message == msg {
+			return u
+		}
+	}
+	h.t.Fatalf("the agent accepted an update, not %q's", msg)
+	return agentsim.Update{}
 }
 
 // requireOnlyExpectedCallbacks: the bad input made the executor do
@@ -461,9 +471,8 @@ func legacyHostileCases() []hostileCase {
 			return h.message(h.stranger(), &mesosproto.RunTaskMessage{Framework: &mesos.FrameworkInfo{User: "u", Name: "f"}, Task: &t})
 		}, status: 202, log: fromStranger("mesos.internal.RunTaskMessage")},
 		{class: classStranger, name: "an acknowledgement of the unacknowledged update", raw: func(h *hostile) []byte {
-			u, err := h.agent.WaitUpdate(h.ctx, "before", mesos.TASK_RUNNING)
-			require.NoError(h.t, err)
-			return h.message(h.stranger(), &mesosproto.StatusUpdateAcknowledgementMessage{TaskID: &mesos.TaskID{Value: "before"}, UUID: u.UUID,
+			u := h.before
+			return h.message(h.stranger(), &mesosproto.StatusUpdateAcknowledgementMessage{TaskID: &mesos.TaskID{Value: u.TaskID}, UUID: u.UUID,
 				SlaveID: &mesos.AgentID{Value: h.agent.Config().AgentID}, FrameworkID: &mesos.FrameworkID{Value: h.agent.Config().FrameworkID}})
 		}, status: 202, log: fromStranger("mesos.internal.StatusUpdateAcknowledgementMessage")},
 		{class: classStranger, name: "a reconnect request for another agent", raw: func(h *hostile) []byte {

@@ -101,6 +101,7 @@ func (a *Agent) deliver(op Entry, m proto.Message, queueable bool) error {
 		op.Detail = strings.TrimSpace(op.Detail + " (queued until the executor registers)")
 		a.trace.add(op)
 		a.queue = append(a.queue, m)
+		a.knowTasksLocked(m)
 		return nil
 	}
 	a.trace.add(op)
@@ -109,7 +110,27 @@ func (a *Agent) deliver(op Entry, m proto.Message, queueable bool) error {
 	}
 	a.toExecutorLocked(m)
 	a.exec.sentTask = a.exec.sentTask || queueable
+	a.knowTasksLocked(m)
 	return nil
+}
+
+// knowTasksLocked records the tasks m gives the executor, if it gives any.
+func (a *Agent) knowTasksLocked(m proto.Message) {
+	var ids []string
+	switch m := m.(type) {
+	case *mesosproto.RunTaskMessage:
+		ids = append(ids, m.GetTask().TaskID.Value)
+	case *executor.Event:
+		for _, t := range m.GetLaunchGroup().GetTaskGroup().Tasks {
+			ids = append(ids, t.TaskID.Value)
+		}
+	}
+	if a.exec.tasks == nil {
+		a.exec.tasks = make(map[string]bool)
+	}
+	for _, id := range ids {
+		a.exec.tasks[id] = true
+	}
 }
 
 func (a *Agent) canSendLocked(op string) error {

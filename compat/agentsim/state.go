@@ -63,11 +63,19 @@ type Update struct {
 	// Message is TaskStatus.message, which long runs use to number their
 	// updates.
 	Message string
+	// unknownTask says the agent never launched the task: a v1 update for
+	// it is not acknowledged.
+	unknownTask bool
 }
 
-// ackable says whether the agent acknowledges u: always on v1, on the
-// legacy wire only to a valid pid.
-func (u Update) ackable() bool { return u.Wire == WireV1 || ackable(u.PID) }
+// ackable says whether the agent acknowledges u: on v1 if it knows the
+// task, on the legacy wire only to a valid pid.
+func (u Update) ackable() bool {
+	if u.Wire == WireV1 {
+		return !u.unknownTask
+	}
+	return ackable(u.PID)
+}
 
 // uuidKey is an update's uuid as a map key: its bytes as they are.
 func uuidKey(u []byte) string { return string(u) }
@@ -94,4 +102,7 @@ type executorRecord struct {
 	// recovering says the record was recovered by a restart: a Reregister
 	// is expected instead of a Register.
 	recovering bool
+	// tasks are the ids of the tasks queued for or sent to the executor
+	// (Framework::getExecutor(TaskID) finds the executor by them).
+	tasks map[string]bool
 }

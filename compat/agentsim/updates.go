@@ -37,11 +37,14 @@ func (a *Agent) statusUpdateLocked(u *mesosproto.StatusUpdate, to ackTo, replaye
 		return
 	}
 	up := Update{TaskID: s.TaskID.Value, State: s.GetState(), UUID: append([]byte(nil), u.UUID...),
-		Wire: to.wire, PID: to.pid, Replayed: replayed, Message: s.GetMessage()}
+		Wire: to.wire, PID: to.pid, Replayed: replayed, Message: s.GetMessage(), unknownTask: !a.exec.tasks[s.TaskID.Value]}
 	a.updates.add(up)
 	a.accepted++
 	if !up.ackable() {
 		e := Entry{Dir: AtAgent, Wire: to.wire, Name: EventNoAck, Detail: fmt.Sprintf("pid %q: treated as sent by the agent, never acknowledged", to.pid)}
+		if to.wire == WireV1 {
+			e.Detail = "a task the agent never launched: forwarded, never acknowledged to an HTTP executor"
+		}
 		describeUpdate(&e, u)
 		a.trace.add(e)
 		return

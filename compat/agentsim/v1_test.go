@@ -160,3 +160,22 @@ func TestV1SubscribeWhileTerminating(t *testing.T) {
 	again.expect(executor.Event_SHUTDOWN)
 	again.endedCleanly()
 }
+
+// A v1 UPDATE for a task the agent never launched is accepted (202) and
+// forwarded, but never acknowledged: the agent acknowledges an HTTP
+// executor only for a task it can find among its executors'
+// (Slave::___statusUpdate, from the 0.27.0 tag). The legacy wire is
+// acknowledged to StatusUpdateMessage.pid whatever the task.
+func TestV1UpdateOfAnUnknownTaskIsNeverAcknowledged(t *testing.T) {
+	a, f, s := subscribedExecutor(t, Mesos112, httpapi.Protobuf)
+	f.accepted(f.updateCall("ghost", mesos.TASK_RUNNING))
+	up := f.updateCall("t1", mesos.TASK_RUNNING)
+	f.accepted(up)
+	ack := s.expect(executor.Event_ACKNOWLEDGED).Acknowledged
+	require.Equal(t, "t1", ack.TaskID.Value)
+	require.NoError(t, a.WaitAllAcknowledged(testContext(t)))
+	updates := a.Updates()
+	require.Len(t, updates, 2)
+	require.Zero(t, updates[0].Acks)
+	require.Contains(t, names(a.Trace(), AtAgent), EventNoAck)
+}
