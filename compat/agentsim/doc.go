@@ -77,7 +77,9 @@
 // agent id, framework, no TASK_STAGING), recorded and acknowledged after
 // AckDelay: on the legacy wire to StatusUpdateMessage.pid, not to the
 // sender; on v1 as ACKNOWLEDGED on the stream, the UPDATE having been
-// answered 202. The v1 endpoint refuses bad calls with the statuses of
+// answered 202, and only for a task the agent launched (an update for any
+// other is recorded, never acknowledged, as Slave::___statusUpdate does).
+// The v1 endpoint refuses bad calls with the statuses of
 // Http::executor (401 without the token on 1.3, 503 while recovering, 405,
 // 400 (with an incomplete check_status from 1.2 on), 415, 406, 403
 // before SUBSCRIBE, 501 for UNKNOWN on 1.0+). A
