@@ -350,7 +350,6 @@ func validateUpdate(c *executor.Call, p Profile) string {
 		return absentField(true, "update")
 	}
 	s := &c.Update.Status
-	sender := "executor " + c.ExecutorID.Value + " of framework " + c.FrameworkID.Value
 	switch {
 	case len(s.UUID) == 0:
 		return absentField(true, "uuid")
@@ -359,9 +358,9 @@ func validateUpdate(c *executor.Call, p Profile) string {
 	case s.ExecutorID != nil && s.ExecutorID.Value != c.ExecutorID.Value:
 		return "ExecutorID in Call: " + c.ExecutorID.Value + " does not match ExecutorID in TaskStatus: " + s.ExecutorID.Value
 	case s.Source == nil || *s.Source != mesos.SOURCE_EXECUTOR:
-		return "Received Call from " + sender + " with invalid source, expecting 'SOURCE_EXECUTOR'"
+		return "Received Call from " + callSender(c) + " with invalid source, expecting 'SOURCE_EXECUTOR'"
 	case s.GetState() == mesos.TASK_STAGING:
-		return "Received TASK_STAGING from " + sender + " which is not allowed"
+		return "Received TASK_STAGING from " + callSender(c) + " which is not allowed"
 	case p.V1ValidatesCheckStatus && s.CheckStatus != nil:
 		return validateCheckStatus(s.CheckStatus)
 	}
@@ -406,4 +405,10 @@ func validateCheckStatus(c *mesos.CheckStatusInfo) string {
 	}
 	// A type the agent's schema does not have does not parse as one.
 	return "CheckStatusInfo must specify 'type'"
+}
+
+// callSender names the sender of c as the agent's refusals do. Only a
+// refusal builds it: valid calls are the agent's hot path.
+func callSender(c *executor.Call) string {
+	return "executor " + c.ExecutorID.Value + " of framework " + c.FrameworkID.Value
 }
